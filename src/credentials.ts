@@ -1,0 +1,126 @@
+// Owns where the password comes from: an owner-only password file read afresh at every login,
+// a prompt without echo (`-`), or a value given in memory (OPC_PASSWORD, the demo simulator).
+
+import { createHash } from "node:crypto";
+import { readFile, stat } from "node:fs/promises";
+import type { CommandIO } from "./commands/types.js";
+import { ProxyError, errorMessage } from "./errors.js";
+
+export interface Credentials {
+  readonly user: string;
+  /** Where the password comes from, for messages: never the password itself. */
+  readonly source: string;
+  /** The password as of now (a file is read again each time, so a rotated secret is picked up). */
+  password(): Promise<string>;
+  /** Changes when the password source changes; undefined when it cannot change. */
+  fingerprint(): Promise<string | undefined>;
+}
+
+export function fileCredentials(user: string, path: string): Credentials {
+  return {
+    user,
+    source: `the password file ${path}`,
+    password: () => readPasswordFile(path),
+    // Content and mode: a `chmod 600` alone is a fix worth trying again for.
+    fingerprint: async () => {
+      try {
+        const mode = (await stat(path)).mode;
+        return `${mode}:${createHash("sha256").update(await readFile(path)).digest("hex")}`;
+      } catch (err) {
+        return `unreadable:${(err as NodeJS.ErrnoException).code ?? ""}`;
+      }
+    },
+  };
+}
+
+export function staticCredentials(user: string, password: string, source: string): Credentials {
+  return { user, source, password: async () => password, fingerprint: async () => undefined };
+}
+
+/** The fix for a password file that others can read, for a laptop and for a Kubernetes Secret. */
+export const PASSWORD_FILE_MODE_FIX =
+  "run `chmod 600 FILE` (in Kubernetes, mount the Secret with `defaultMode: 0400`)";
+
+/** Reads and checks a password file; errors name the path and say what to do. */
+export async function readPasswordFile(path: string): Promise<string> {
+  let mode: number;
+  try {
+    mode = (await stat(path)).mode;
+  } catch (err) {
+    throw passwordFileError(path, `cannot be read: ${describeFsError(err)}`);
+  }
+  if ((mode & 0o044) !== 0) {
+    const octal = (mode & 0o777).toString(8).padStart(3, "0");
+    throw passwordFileError(
+      path,
+      `is readable by group or others (mode ${octal}); ${PASSWORD_FILE_MODE_FIX.replace("FILE", path)}`,
+    );
+  }
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    throw passwordFileError(path, `cannot be read: ${describeFsError(err)}`);
+  }
+  const password = stripNewline(text);
+  if (password === "") throw passwordFileError(path, "is empty; put the password on its first line");
+  return password;
+}
+
+/** One trailing newline (LF or CRLF) is not part of the password; everything else is. */
+export function stripNewline(text: string): string {
+  return text.replace(/\r?\n$/, "");
+}
+
+function passwordFileError(path: string, what: string): ProxyError {
+  return new ProxyError("PASSWORD_FILE", `password file ${path} ${what}`, 503);
+}
+
+function describeFsError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return "no such file";
+  if (code === "EACCES") return "permission denied";
+  if (code === "EISDIR") return "it is a directory";
+  return errorMessage(err);
+}
+
+/**
+ * Reads a password for `-`: without echo on a terminal, else one line from standard input.
+ * The prompt goes to standard error so standard output stays clean for `eval`.
+ */
+export function promptPassword(io: Pick<CommandIO, "stdin" | "stderr">, prompt = "Password: "): Promise<string> {
+  const { stdin } = io;
+  const tty = Boolean(stdin.isTTY && stdin.setRawMode);
+  if (tty) io.stderr.write(prompt);
+  return new Promise((resolve, reject) => {
+    let buf = "";
+    const finish = (err?: Error) => {
+      stdin.off("data", onData);
+      stdin.off("end", onEnd);
+      stdin.off("error", onError);
+      if (tty) {
+        stdin.setRawMode?.(false);
+        io.stderr.write("\n");
+      }
+      stdin.pause();
+      if (err) reject(err);
+      else if (buf === "") reject(new ProxyError("PASSWORD_FILE", "no password was given on standard input", 2));
+      else resolve(buf);
+    };
+    const onData = (chunk: Buffer | string) => {
+      for (const ch of chunk.toString()) {
+        if (ch === "\n" || ch === "\r") return finish();
+        if (tty && ch === "\u0003") return finish(new ProxyError("USAGE", "password prompt interrupted", 2));
+        if (tty && (ch === "\u007f" || ch === "\b")) buf = buf.slice(0, -1);
+        else buf += ch;
+      }
+    };
+    const onEnd = () => finish();
+    const onError = (err: Error) => finish(err);
+    if (tty) stdin.setRawMode?.(true);
+    stdin.on("data", onData);
+    stdin.on("end", onEnd);
+    stdin.on("error", onError);
+    stdin.resume();
+  });
+}

@@ -1,0 +1,50 @@
+// Owns what the session tells the outside world: typed events that logs and metrics subscribe to,
+// and the status snapshot that readiness and /-/status read. Never carries the cookie or password.
+
+export type SessionOp = "login" | "refresh";
+export type FailureClass = "rejected" | "expired" | "transient" | "credentials";
+
+export interface SessionEvents {
+  login: [{ reason: string; user: string; tokenExpiresAt: number; sessionExpiresAt: number; durationMs: number }];
+  refresh: [{ tokenExpiresAt: number; sessionExpiresAt: number; durationMs: number }];
+  adopt: [{ tokenExpiresAt: number }];
+  invalidate: [{ reason: string }];
+  failure: [{ op: SessionOp; kind: FailureClass; message: string; consecutive: number; retryAt?: number; blocked: boolean }];
+}
+
+export type SessionPhase =
+  | "idle"
+  | "ready"
+  | "logging-in"
+  | "backoff"
+  | "rejected"
+  | "blocked"
+  | "stopped";
+
+export interface SessionCounters {
+  logins: number;
+  refreshes: number;
+  adopted: number;
+  loginFailures: number;
+  refreshFailures: number;
+  unauthorized: number;
+}
+
+export interface SessionSnapshot {
+  /** "ready" while a usable cookie is held, else why not. */
+  state: SessionPhase;
+  ready: boolean;
+  user: string;
+  refreshing: boolean;
+  tokenExpiresAt?: number;
+  sessionExpiresAt?: number;
+  expirySource?: "cookie" | "max-age" | "default";
+  lastLoginAt?: number;
+  lastRefreshAt?: number;
+  next?: { action: SessionOp | "check-credentials"; at: number };
+  consecutiveFailures: number;
+  lastError?: { op: SessionOp; kind: FailureClass; message: string; at: number };
+  /** A sentence for humans: why there is no session and what to do. */
+  reason?: string;
+  counters: SessionCounters;
+}
