@@ -1,0 +1,57 @@
+// Cookie values: the nested structure, both encodings, signatures, and lenient Cookie parsing.
+
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { TokenSigner, readNimbulaCookie, type TokenClaims } from "../../src/simulator/token.js";
+
+const claims: TokenClaims = {
+  customer: "Compute-acme",
+  realm: "compute-sim-z1",
+  entity_type: "user",
+  session_expires: 1764342000.123,
+  expires: 1764333000.123,
+  user: "/Compute-acme/jack.jones@example.com",
+  groups: ["/Compute-acme/Compute.Compute_Operations"],
+};
+
+describe("simulator tokens", () => {
+  it("round-trips base64 and raw values with the exact nested structure", () => {
+    const signer = new TokenSigner();
+    for (const format of ["base64", "raw"] as const) {
+      const value = signer.encode(claims, format);
+      const outer = JSON.parse(format === "raw" ? value : Buffer.from(value, "base64").toString());
+      const identity = JSON.parse(outer.identity);
+      assert.equal(identity.value, JSON.stringify(claims));
+      assert.deepEqual(signer.decode(value), claims);
+    }
+  });
+
+  it("gives every issued value a different signature", () => {
+    const signer = new TokenSigner();
+    assert.notEqual(signer.encode(claims, "base64"), signer.encode(claims, "base64"));
+  });
+
+  it("refuses values signed by another simulator, and any single-character edit", () => {
+    const mine = new TokenSigner();
+    const theirs = new TokenSigner();
+    assert.equal(mine.decode(theirs.encode(claims, "base64")), undefined);
+    const value = mine.encode(claims, "raw");
+    fc.assert(
+      fc.property(fc.nat(value.length - 1), fc.integer({ min: 32, max: 126 }), (i, code) => {
+        const ch = String.fromCharCode(code);
+        fc.pre(ch !== value[i]);
+        return mine.decode(value.slice(0, i) + ch + value.slice(i + 1)) === undefined;
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("reads the cookie value up to the next `;`, keeping = + / quotes and backslashes", () => {
+    assert.equal(readNimbulaCookie("nimbula=ab+/c=="), "ab+/c==");
+    assert.equal(readNimbulaCookie('x=1;  nimbula={"a":"b\\"c,d"} ; y=2'), '{"a":"b\\"c,d"}');
+    assert.equal(readNimbulaCookie("xnimbula=1; nimbula=2"), "2");
+    assert.equal(readNimbulaCookie("other=1"), undefined);
+    assert.equal(readNimbulaCookie(undefined), undefined);
+  });
+});
