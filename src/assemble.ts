@@ -1,0 +1,102 @@
+// Owns wiring one proxy together from its parts: upstream, session, forwarder, telemetry, app and
+// listener. `serve` calls it with the real clock; end-to-end tests call it with a fake one.
+
+import { systemClock, systemRandom, type Clock, type Random } from "./clock.js";
+import type { Config } from "./config.js";
+import type { Credentials } from "./credentials.js";
+import { createApp } from "./http/app.js";
+import { listen, type Listening } from "./http/server.js";
+import type { Logger } from "./log.js";
+import { createForwarder } from "./proxy/forwarder.js";
+import { createAuthClient } from "./session/api-auth.js";
+import type { RetryPolicy } from "./session/backoff.js";
+import { SessionManager } from "./session/manager.js";
+import { createMetrics } from "./telemetry/metrics.js";
+import { logSessionEvents } from "./telemetry/session-log.js";
+import { createUpstream, type Upstream } from "./upstream/upstream.js";
+import { VERSION } from "./version.js";
+
+export type ProxySettings = Pick<
+  Config,
+  | "listen"
+  | "listenText"
+  | "maxReplayBytes"
+  | "upstreamTimeoutMs"
+  | "allowHosts"
+  | "allowOrigins"
+  | "ca"
+  | "insecureSkipTlsVerify"
+  | "cookieFile"
+> & { api: URL };
+
+export interface AssembleDeps {
+  credentials: Credentials;
+  log: Logger;
+  clock?: Clock;
+  random?: Random;
+  policy?: Partial<RetryPolicy>;
+  /** Process-wide metrics (CPU, memory); off in tests that run many proxies in one process. */
+  processMetrics?: boolean;
+}
+
+export interface RunningProxy {
+  url: string;
+  session: SessionManager;
+  upstream: Upstream;
+  listening: Listening;
+  /** Readiness turns 503, requests in flight finish (up to `graceMs`), then everything closes. */
+  shutdown(graceMs: number): Promise<void>;
+}
+
+export async function assemble(settings: ProxySettings, deps: AssembleDeps): Promise<RunningProxy> {
+  const clock = deps.clock ?? systemClock;
+  const { log } = deps;
+  const upstream = createUpstream({
+    api: settings.api,
+    ca: settings.ca,
+    insecureSkipTlsVerify: settings.insecureSkipTlsVerify,
+  });
+  const session = new SessionManager({
+    auth: createAuthClient(upstream, Math.min(settings.upstreamTimeoutMs, 30_000)),
+    credentials: deps.credentials,
+    clock,
+    random: deps.random ?? systemRandom,
+    policy: deps.policy,
+  });
+  logSessionEvents(session, log.child({ component: "session" }));
+  const metrics = createMetrics(session, { processMetrics: deps.processMetrics });
+  const requestLog = log.child({ component: "proxy" });
+  const forward = createForwarder({
+    upstream,
+    sessionFor: () => session,
+    maxReplayBytes: settings.maxReplayBytes,
+    upstreamTimeoutMs: settings.upstreamTimeoutMs,
+    insecureSkipTlsVerify: settings.insecureSkipTlsVerify,
+    onExchange: (r) => {
+      metrics.observeExchange(r);
+      requestLog.info({ event: "request", ...r }, `${r.method} ${r.path} ${r.status}`);
+    },
+  });
+  let draining = false;
+  const startedAt = clock.now();
+  const app = createApp({
+    forward,
+    snapshot: () => session.snapshot(),
+    facts: () => ({ version: VERSION, api: upstream.origin + upstream.basePath, listen: settings.listenText, startedAt, draining }),
+    registry: metrics.registry,
+    clock,
+  });
+  const listening = await listen(app, settings.listen);
+  return {
+    url: listening.url,
+    session,
+    upstream,
+    listening,
+    async shutdown(graceMs) {
+      draining = true;
+      await listening.drain(graceMs);
+      session.stop();
+      upstream.close();
+    },
+  };
+}

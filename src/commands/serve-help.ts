@@ -1,0 +1,49 @@
+// The usage text of `serve`: every flag with its environment variable and default.
+
+export const SERVE_HELP = `Usage: opc-auth-proxy [serve] [options]
+
+Runs the proxy: local clients send plain HTTP to it; it logs in to the Oracle Compute Cloud
+Service (Classic) API, keeps the nimbula session cookie fresh, attaches it and forwards.
+With no --api it starts the built-in simulator and fronts it (a zero-configuration demo).
+
+Options (a flag beats its environment variable):
+  --api URL                 API endpoint, e.g. https://compute.uscom-central-1.oraclecloud.com
+                            env OPC_API (alias OPC_ENDPOINT); default: the built-in simulator
+  --user NAME               two-part user /Compute-<identity domain>/<user>
+                            env OPC_USER (aliases OPC_COMPUTE_USER; OPC_USERNAME + OPC_IDENTITY_DOMAIN)
+  --password-file PATH|-    file holding the password (mode 600; re-read at every login), or - to prompt
+                            env OPC_PASSWORD_FILE (alias OPC_COMPUTE_PASSWORD_FILE); OPC_PASSWORD holds
+                            the password itself when no file is given (a file is the safer choice)
+  --listen HOST:PORT|unix:PATH
+                            where to listen; env OPC_PROXY_LISTEN; default 127.0.0.1:8080
+  --cookie-file PATH        keep a Netscape cookie file (mode 600) up to date for curl -b and other
+                            tools, and reuse a still-valid cookie from it at start; env OPC_PROXY_COOKIE_FILE
+  --allow-host NAME         also accept requests whose Host is NAME (repeatable; e.g. a compose service
+                            name); env OPC_PROXY_ALLOW_HOSTS (comma-separated); always allowed: localhost,
+                            127.0.0.1, [::1]
+  --allow-origin ORIGIN     accept browser requests from ORIGIN (repeatable); env OPC_PROXY_ALLOW_ORIGINS
+  --ca-file PATH            extra CA certificates (PEM) to trust for the API; env OPC_PROXY_CA_FILE
+  --insecure-skip-tls-verify
+                            do not verify the API's certificate (test rigs only; warns at start)
+                            env OPC_PROXY_INSECURE_SKIP_TLS_VERIFY=true
+  --max-replay-bytes SIZE   request bodies up to SIZE are kept to replay after a 401; larger ones
+                            stream through without retry; env OPC_PROXY_MAX_REPLAY_BYTES; default 1MiB
+  --upstream-timeout DUR    give up (504) when the API sends nothing for DUR; env OPC_PROXY_UPSTREAM_TIMEOUT;
+                            default 60s
+  --drain-timeout DUR       on SIGTERM, time allowed for requests in flight; env OPC_PROXY_DRAIN_TIMEOUT;
+                            default 20s
+  --log-level LEVEL         fatal, error, warn, info, debug, trace or silent; env OPC_PROXY_LOG_LEVEL;
+                            default info (JSON lines on standard error)
+  -h, --help                show this help
+  --version                 show the version
+
+Control endpoints (never forwarded): /-/healthz, /-/readyz, /-/status, /-/metrics.
+Exit codes: 0 success (also after a clean drain on SIGTERM), 1 runtime failure, 2 bad usage.
+
+Examples:
+  opc-auth-proxy                                    # demo: fronts the built-in simulator
+  OPC_API=https://compute.uscom-central-1.oraclecloud.com \\
+  OPC_USER=/Compute-acme/jack.jones@example.com \\
+  OPC_PASSWORD_FILE=~/.opc/password opc-auth-proxy serve
+  curl http://127.0.0.1:8080/instance/Compute-acme/
+`;

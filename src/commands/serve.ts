@@ -1,0 +1,107 @@
+// The composition root of `serve`: builds config, session, forwarder and app, starts the server
+// (and, with no API configured, the built-in simulator in front of which it runs), and owns the
+// single shutdown path: drain on SIGTERM, then close everything.
+
+import { assemble } from "../assemble.js";
+import { loadConfig, type Config } from "../config.js";
+import { fileCredentials, promptPassword, staticCredentials, type Credentials } from "../credentials.js";
+import { ConfigError, ProxyError, errorMessage } from "../errors.js";
+import { isLoopbackHost } from "../listen.js";
+import { createLogger, type Logger } from "../log.js";
+import { DEMO_PASSWORD, DEMO_USER, startSimulator, type RunningSimulator } from "../simulator/index.js";
+import { VERSION } from "../version.js";
+import { SERVE_HELP } from "./serve-help.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command, type CommandIO } from "./types.js";
+
+export const serve: Command = async (argv, io) => {
+  let config: Readonly<Config>;
+  try {
+    const r = await loadConfig(argv, io.env);
+    if (r.help) return void io.stdout.write(SERVE_HELP), EXIT_OK;
+    if (r.version) return void io.stdout.write(`opc-auth-proxy ${VERSION}\n`), EXIT_OK;
+    config = r.config!;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.stderr.write(`opc-auth-proxy serve: invalid configuration:\n${err.problems.map((p) => `  - ${p}`).join("\n")}\nSee opc-auth-proxy serve --help.\n`);
+      return EXIT_USAGE;
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  try {
+    return await run(config, io, log);
+  } catch (err) {
+    const code = err instanceof ProxyError && err.code === "CONFIG_INVALID" && err.status === 2 ? EXIT_USAGE : EXIT_FAILURE;
+    log.fatal({ event: "fatal", code: err instanceof ProxyError ? err.code : undefined }, errorMessage(err));
+    log.flush();
+    io.stderr.write(`opc-auth-proxy serve: ${errorMessage(err)}\n`);
+    return code;
+  }
+};
+
+async function run(config: Readonly<Config>, io: CommandIO, log: Logger): Promise<number> {
+  let sim: RunningSimulator | undefined;
+  let api = config.api;
+  let credentials: Credentials;
+  if (!api) {
+    sim = await startSimulator({ users: [{ user: DEMO_USER, password: DEMO_PASSWORD }], logger: log.child({ component: "simulator" }) });
+    api = new URL(sim.url);
+    credentials = staticCredentials(DEMO_USER, DEMO_PASSWORD, "the built-in simulator's demo password");
+    log.info({ event: "simulator", url: sim.url, user: DEMO_USER }, `no --api configured: fronting the built-in Compute API simulator at ${sim.url}`);
+  } else {
+    credentials = await credentialsFor(config, io);
+  }
+
+  if (config.insecureSkipTlsVerify) {
+    log.warn({ event: "insecure" }, "--insecure-skip-tls-verify is set: the API's certificate is NOT verified; use it only on test rigs");
+  }
+  const proxy = await assemble({ ...config, api }, { credentials, log, processMetrics: true });
+  const { url } = proxy;
+  if (config.listen.kind === "tcp" && !isLoopbackHost(config.listen.host)) {
+    log.warn(
+      { event: "exposed", listen: config.listenText },
+      `listening on ${config.listenText}, which is not loopback: anyone who can reach it acts as ${credentials.user}`,
+    );
+  }
+  log.info({ event: "listening", url, api: proxy.upstream.origin, user: credentials.user, version: VERSION }, `listening on ${url}`);
+  const started = proxy.session.start();
+  if (sim) {
+    await started;
+    const base = url.startsWith("unix:") ? "http://localhost" : url;
+    const curl = url.startsWith("unix:") ? `curl --unix-socket ${url.slice(5)} ` : "curl ";
+    io.stderr.write(
+      [
+        "",
+        `opc-auth-proxy ${VERSION}: proxy on ${url}, logged in to the built-in simulator as ${DEMO_USER}.`,
+        "Try:",
+        `  ${curl}-H 'Accept: application/oracle-compute-v3+json' ${base}/shape/`,
+        `  ${curl}-H 'Accept: application/oracle-compute-v3+directory+json' ${base}/sshkey/Compute-acme/`,
+        `  ${curl}${base}/-/status`,
+        "Set --api, --user and --password-file (or OPC_API, OPC_USER, OPC_PASSWORD_FILE) to front the real API.",
+        "",
+        "",
+      ].join("\n"),
+    );
+  }
+
+  await waitForAbort(io.signal);
+  log.info({ event: "draining", graceMs: config.drainTimeoutMs }, "shutting down: finishing requests in flight");
+  await proxy.shutdown(config.drainTimeoutMs);
+  await sim?.close();
+  log.info({ event: "stopped" }, "stopped");
+  log.flush();
+  return EXIT_OK;
+}
+
+async function credentialsFor(config: Readonly<Config>, io: CommandIO): Promise<Credentials> {
+  const user = config.user!;
+  const pw = config.password!;
+  if (pw.kind === "file") return fileCredentials(user, pw.path);
+  if (pw.kind === "value") return staticCredentials(user, pw.value, pw.from);
+  return staticCredentials(user, await promptPassword(io, `Password for ${user}: `), "the password typed at start-up");
+}
+
+function waitForAbort(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+}

@@ -1,0 +1,176 @@
+// Owns the configuration of `serve`: flags and environment → one frozen Config, with every problem
+// reported at once in messages that name the flag or variable to fix.
+
+import { readFile } from "node:fs/promises";
+import { readPasswordFile } from "./credentials.js";
+import { ConfigError, ProxyError } from "./errors.js";
+import { parseListen, type ListenAddress } from "./listen.js";
+import { LOG_LEVELS, type LogLevel } from "./log.js";
+import {
+  checkComputeUser,
+  parseDuration,
+  parseHttpUrl,
+  parseOptions,
+  parseSize,
+  type OptionTable,
+} from "./options.js";
+
+export const DEFAULT_LISTEN = "127.0.0.1:8080";
+
+export const SERVE_OPTIONS = {
+  api: { type: "string", env: ["OPC_API", "OPC_ENDPOINT"] },
+  user: { type: "string", env: ["OPC_USER", "OPC_COMPUTE_USER"] },
+  "password-file": { type: "string", env: ["OPC_PASSWORD_FILE", "OPC_COMPUTE_PASSWORD_FILE"] },
+  listen: { type: "string", env: ["OPC_PROXY_LISTEN"] },
+  "log-level": { type: "string", env: ["OPC_PROXY_LOG_LEVEL"] },
+  "max-replay-bytes": { type: "string", env: ["OPC_PROXY_MAX_REPLAY_BYTES"] },
+  "upstream-timeout": { type: "string", env: ["OPC_PROXY_UPSTREAM_TIMEOUT"] },
+  "drain-timeout": { type: "string", env: ["OPC_PROXY_DRAIN_TIMEOUT"] },
+  "cookie-file": { type: "string", env: ["OPC_PROXY_COOKIE_FILE"] },
+  "allow-host": { type: "string", multiple: true, env: ["OPC_PROXY_ALLOW_HOSTS"] },
+  "allow-origin": { type: "string", multiple: true, env: ["OPC_PROXY_ALLOW_ORIGINS"] },
+  "ca-file": { type: "string", env: ["OPC_PROXY_CA_FILE"] },
+  "insecure-skip-tls-verify": { type: "boolean", env: ["OPC_PROXY_INSECURE_SKIP_TLS_VERIFY"] },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+} as const satisfies OptionTable;
+
+export type PasswordSource =
+  | { kind: "file"; path: string }
+  | { kind: "prompt" }
+  | { kind: "value"; value: string; from: string };
+
+export interface Config {
+  /** Undefined: no API configured, so `serve` fronts the built-in simulator. */
+  api: URL | undefined;
+  user: string | undefined;
+  password: PasswordSource | undefined;
+  listen: ListenAddress;
+  listenText: string;
+  logLevel: LogLevel;
+  maxReplayBytes: number;
+  upstreamTimeoutMs: number;
+  drainTimeoutMs: number;
+  cookieFile: string | undefined;
+  allowHosts: readonly string[];
+  allowOrigins: readonly string[];
+  /** PEM text of --ca-file, read up front. */
+  ca: string | undefined;
+  insecureSkipTlsVerify: boolean;
+}
+
+export interface ConfigResult {
+  config?: Readonly<Config>;
+  help?: boolean;
+  version?: boolean;
+}
+
+/** Parses and checks everything; throws a ConfigError listing every problem. */
+export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promise<ConfigResult> {
+  const p = parseOptions(argv, SERVE_OPTIONS, env);
+  if (p.flag("help")) return { help: true };
+  if (p.flag("version")) return { version: true };
+  const problems = [...p.problems];
+
+  const apiOpt = p.get("api");
+  const api = apiOpt ? parseHttpUrl(apiOpt.value, apiOpt.from, problems) : undefined;
+
+  let userOpt = p.get("user");
+  if (!userOpt && env.OPC_USERNAME && env.OPC_IDENTITY_DOMAIN) {
+    // Terraform's variables: the user name and identity domain are given apart.
+    userOpt = { value: `/Compute-${env.OPC_IDENTITY_DOMAIN}/${env.OPC_USERNAME}`, from: "OPC_USERNAME and OPC_IDENTITY_DOMAIN" };
+  } else if (!userOpt && (env.OPC_USERNAME || env.OPC_IDENTITY_DOMAIN)) {
+    problems.push("OPC_USERNAME and OPC_IDENTITY_DOMAIN go together: set both, or use --user / OPC_USER");
+  }
+  if (userOpt) checkComputeUser(userOpt.value, userOpt.from, problems);
+
+  const fileOpt = p.get("password-file");
+  const envPassword = env.OPC_PASSWORD;
+  let password: PasswordSource | undefined;
+  if (fileOpt && envPassword && fileOpt.from !== "--password-file") {
+    problems.push(`${fileOpt.from} and OPC_PASSWORD are both set: keep one (a password file is the safer choice)`);
+  } else if (fileOpt) {
+    if (fileOpt.value === "-") password = { kind: "prompt" };
+    else {
+      password = { kind: "file", path: fileOpt.value };
+      if (api) {
+        await readPasswordFile(fileOpt.value).catch((err: unknown) => {
+          problems.push(`${fileOpt.from}: ${err instanceof ProxyError ? err.message : String(err)}`);
+        });
+      }
+    }
+  } else if (envPassword) {
+    password = { kind: "value", value: envPassword, from: "OPC_PASSWORD" };
+  }
+
+  if (api) {
+    if (!userOpt) problems.push("--user (OPC_USER) is required with --api: the two-part /Compute-<domain>/<user> name");
+    if (!password) problems.push("--password-file (OPC_PASSWORD_FILE) is required with --api: a file of mode 600, or - to prompt");
+  } else {
+    const stray = [userOpt?.from, fileOpt?.from, envPassword ? "OPC_PASSWORD" : undefined].filter(Boolean);
+    if (stray.length > 0) {
+      problems.push(
+        `${stray.join(", ")} ${stray.length > 1 ? "are" : "is"} set but --api (OPC_API) is not: set the API too, or unset ${stray.length > 1 ? "them" : "it"} to front the built-in simulator`,
+      );
+    }
+  }
+
+  const listenOpt = p.get("listen") ?? { value: DEFAULT_LISTEN, from: "--listen" };
+  const listen = parseListen(listenOpt.value);
+  if (typeof listen === "string") problems.push(`${listenOpt.from}: ${listen}`);
+
+  const levelOpt = p.get("log-level");
+  const logLevel = (levelOpt?.value.toLowerCase() ?? "info") as LogLevel;
+  if (levelOpt && !LOG_LEVELS.includes(logLevel)) {
+    problems.push(`${levelOpt.from}: "${levelOpt.value}" is not a log level; use one of ${LOG_LEVELS.join(", ")}`);
+  }
+
+  const replayOpt = p.get("max-replay-bytes");
+  const maxReplayBytes = replayOpt ? parseSize(replayOpt.value, replayOpt.from, problems) : 1024 * 1024;
+  const timeoutOpt = p.get("upstream-timeout");
+  const upstreamTimeoutMs = timeoutOpt ? parseDuration(timeoutOpt.value, timeoutOpt.from, problems) : 60_000;
+  const drainOpt = p.get("drain-timeout");
+  const drainTimeoutMs = drainOpt ? parseDuration(drainOpt.value, drainOpt.from, problems) : 20_000;
+
+  const allowHosts = p.getAll("allow-host").map((h) => h.value.toLowerCase());
+  const allowOrigins = p.getAll("allow-origin").map((o) => o.value.replace(/\/+$/, "").toLowerCase());
+  for (const o of p.getAll("allow-origin")) {
+    if (!/^https?:\/\/[^/\s]+\/*$/i.test(o.value)) {
+      problems.push(`${o.from}: "${o.value}" is not an origin; use scheme://host[:port], e.g. http://localhost:3000`);
+    }
+  }
+
+  const caOpt = p.get("ca-file");
+  let ca: string | undefined;
+  if (caOpt) {
+    try {
+      ca = await readFile(caOpt.value, "utf8");
+      if (!ca.includes("-----BEGIN CERTIFICATE-----")) problems.push(`${caOpt.from}: ${caOpt.value} holds no PEM certificate`);
+    } catch (err) {
+      problems.push(`${caOpt.from}: cannot read ${caOpt.value}: ${(err as Error).message}`);
+    }
+  }
+
+  const cookieFile = p.get("cookie-file")?.value;
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    config: Object.freeze({
+      api,
+      user: userOpt?.value,
+      password,
+      listen: listen as ListenAddress,
+      listenText: listenOpt.value,
+      logLevel,
+      maxReplayBytes: maxReplayBytes!,
+      upstreamTimeoutMs: upstreamTimeoutMs!,
+      drainTimeoutMs: drainTimeoutMs!,
+      cookieFile,
+      allowHosts: Object.freeze(allowHosts),
+      allowOrigins: Object.freeze(allowOrigins),
+      ca,
+      insecureSkipTlsVerify: p.flag("insecure-skip-tls-verify"),
+    }),
+  };
+}
+

@@ -1,0 +1,77 @@
+// Owns the HTTP surface: the control endpoints under the reserved /-/ prefix, and every other
+// path handed to the forwarder on the raw Node request. Building the app never listens.
+
+import { Hono } from "hono";
+import type { HttpBindings } from "@hono/node-server";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
+import type { Forward } from "../proxy/forwarder.js";
+import type { SessionSnapshot } from "../session/events.js";
+import type { Registry } from "prom-client";
+import { statusJson, type ProxyFacts } from "./status.js";
+import type { Clock } from "../clock.js";
+
+export interface AppOptions {
+  forward: Forward;
+  snapshot(): SessionSnapshot;
+  facts(): ProxyFacts;
+  registry: Registry;
+  clock: Clock;
+  /** Runs before forwarding and before control endpoints; returns a response to refuse. */
+  guard?(c: { env: HttpBindings }): Response | undefined;
+}
+
+export type App = Hono<{ Bindings: HttpBindings }>;
+
+export function createApp(opts: AppOptions): App {
+  const app: App = new Hono<{ Bindings: HttpBindings }>();
+  const noStore = { "cache-control": "no-store" };
+
+  if (opts.guard) {
+    const guard = opts.guard;
+    app.use("*", async (c, next) => {
+      const refused = guard(c);
+      if (refused) return refused;
+      await next();
+    });
+  }
+
+  app.get("/-/healthz", (c) => c.json({ status: "ok" }, 200, noStore));
+
+  app.get("/-/readyz", (c) => {
+    const s = opts.snapshot();
+    if (opts.facts().draining) {
+      return c.json({ message: "the proxy is shutting down", code: "SHUTTING_DOWN", state: "draining" }, 503, noStore);
+    }
+    if (!s.ready) return c.json({ message: s.reason ?? "no session", code: "NOT_READY", state: s.state }, 503, noStore);
+    return c.json({ status: "ready", tokenExpiresAt: new Date(s.tokenExpiresAt!).toISOString() }, 200, noStore);
+  });
+
+  app.get("/-/status", (c) => c.json(statusJson(opts.snapshot(), opts.facts(), opts.clock.now()), 200, noStore));
+
+  app.get("/-/metrics", async (c) => {
+    const body = await opts.registry.metrics();
+    return c.body(body, 200, { "content-type": opts.registry.contentType, ...noStore });
+  });
+
+  app.all("/-/*", (c) =>
+    c.json(
+      {
+        message: `${c.req.method} ${c.req.path} is not a control endpoint; /-/ is reserved for /-/healthz, /-/readyz, /-/status and /-/metrics`,
+        code: "BAD_REQUEST",
+      },
+      404,
+      noStore,
+    ),
+  );
+
+  app.all("*", async (c) => {
+    await opts.forward(c.env.incoming, c.env.outgoing);
+    return RESPONSE_ALREADY_SENT;
+  });
+
+  app.onError((err, c) =>
+    c.json({ message: `internal error: ${err.message}`, code: "API_ERROR" }, 500, noStore),
+  );
+
+  return app;
+}

@@ -1,0 +1,122 @@
+// Owns the listening socket of the proxy: Node's HTTP server with limits chosen on purpose,
+// TCP or unix socket, and the one drain path used at shutdown.
+
+import { once } from "node:events";
+import { chmod, lstat, unlink } from "node:fs/promises";
+import http from "node:http";
+import { connect, type AddressInfo } from "node:net";
+import { getRequestListener } from "@hono/node-server";
+import { ProxyError } from "../errors.js";
+import { originOf, type ListenAddress } from "../listen.js";
+import type { App } from "./app.js";
+
+export interface ServerLimits {
+  /** Largest request head accepted; larger gets 431. */
+  maxHeaderBytes: number;
+  /** Time allowed to send the request head (slow-loris). */
+  headersTimeoutMs: number;
+  /** Idle keep-alive connections are closed after this long. */
+  keepAliveTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: ServerLimits = {
+  maxHeaderBytes: 32 * 1024,
+  headersTimeoutMs: 15_000,
+  keepAliveTimeoutMs: 30_000,
+};
+
+export interface Listening {
+  server: http.Server;
+  /** Where clients reach it: http://host:port or unix:/path. */
+  url: string;
+  /** Stops accepting, lets in-flight requests finish for up to `graceMs`, then closes the rest. */
+  drain(graceMs: number): Promise<void>;
+}
+
+export async function listen(app: App, address: ListenAddress, limits: ServerLimits = DEFAULT_LIMITS): Promise<Listening> {
+  const server = http.createServer(
+    {
+      maxHeaderSize: limits.maxHeaderBytes,
+      headersTimeout: limits.headersTimeoutMs,
+      // No whole-request timeout: it would cut legitimate long uploads and downloads.
+      requestTimeout: 0,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+    },
+    getRequestListener(app.fetch, { autoCleanupIncoming: false, overrideGlobalObjects: false }),
+  );
+  if (address.kind === "unix") await removeStaleSocket(address.path);
+  const failed = once(server, "error").then(([err]) => Promise.reject(listenError(err as NodeJS.ErrnoException, address)));
+  failed.catch(() => undefined);
+  if (address.kind === "unix") server.listen(address.path);
+  else server.listen(address.port, address.host);
+  await Promise.race([once(server, "listening"), failed]);
+  let url: string;
+  if (address.kind === "unix") {
+    await chmod(address.path, 0o600);
+    url = `unix:${address.path}`;
+  } else {
+    url = originOf(address.host, (server.address() as AddressInfo).port);
+  }
+
+  return {
+    server,
+    url,
+    async drain(graceMs) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      });
+      await Promise.race([closed, grace]);
+      clearTimeout(timer);
+      server.closeAllConnections();
+      await closed;
+      if (address.kind === "unix") await unlink(address.path).catch(() => undefined);
+    },
+  };
+}
+
+/** A socket file left by a crashed run is replaced; any other kind of file is never touched. */
+async function removeStaleSocket(path: string): Promise<void> {
+  let st;
+  try {
+    st = await lstat(path);
+  } catch {
+    return;
+  }
+  if (!st.isSocket()) {
+    throw new ProxyError("CONFIG_INVALID", `--listen unix:${path}: ${path} exists and is not a socket; refusing to replace it`, 2);
+  }
+  if (await socketAnswers(path)) {
+    throw new ProxyError("CONFIG_INVALID", `--listen unix:${path}: another process is listening on it; stop it or pick another path`, 1);
+  }
+  await unlink(path);
+}
+
+function listenError(err: NodeJS.ErrnoException, address: ListenAddress): ProxyError {
+  const where = address.kind === "unix" ? `unix:${address.path}` : `${address.host}:${address.port}`;
+  if (err.code === "EADDRINUSE") {
+    return new ProxyError("CONFIG_INVALID", `--listen ${where}: the address is already in use; pick another port with --listen or OPC_PROXY_LISTEN`, 1);
+  }
+  if (err.code === "EACCES") {
+    return new ProxyError("CONFIG_INVALID", `--listen ${where}: permission denied; use a port above 1023`, 1);
+  }
+  if (err.code === "EADDRNOTAVAIL" || err.code === "ENOTFOUND") {
+    return new ProxyError("CONFIG_INVALID", `--listen ${where}: no such local address`, 1);
+  }
+  return new ProxyError("CONFIG_INVALID", `--listen ${where}: ${err.message}`, 1);
+}
+
+export { originOf };
+
+function socketAnswers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect(path);
+    sock.once("connect", () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once("error", () => resolve(false));
+  });
+}

@@ -1,0 +1,44 @@
+// Owns the JSON of /-/status: the session snapshot with readable times, and facts about the proxy.
+// Built from the snapshot only, which never holds the cookie or the password.
+
+import type { SessionSnapshot } from "../session/events.js";
+
+export interface ProxyFacts {
+  version: string;
+  api: string;
+  listen: string;
+  startedAt: number;
+  draining: boolean;
+}
+
+export function statusJson(s: SessionSnapshot, facts: ProxyFacts, now: number): Record<string, unknown> {
+  const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString());
+  const inSeconds = (t: number | undefined) => (t === undefined ? null : Math.round((t - now) / 1000));
+  return {
+    proxy: {
+      version: facts.version,
+      api: facts.api,
+      listen: facts.listen,
+      startedAt: iso(facts.startedAt),
+      draining: facts.draining,
+    },
+    session: {
+      state: s.state,
+      ready: s.ready,
+      reason: s.reason ?? null,
+      user: s.user,
+      refreshing: s.refreshing,
+      tokenExpiresAt: iso(s.tokenExpiresAt),
+      tokenExpiresInSeconds: inSeconds(s.tokenExpiresAt),
+      sessionExpiresAt: iso(s.sessionExpiresAt),
+      sessionExpiresInSeconds: inSeconds(s.sessionExpiresAt),
+      expirySource: s.expirySource ?? null,
+      lastLoginAt: iso(s.lastLoginAt),
+      lastRefreshAt: iso(s.lastRefreshAt),
+      next: s.next ? { action: s.next.action, at: iso(s.next.at) } : null,
+      consecutiveFailures: s.consecutiveFailures,
+      lastError: s.lastError ? { ...s.lastError, at: iso(s.lastError.at) } : null,
+    },
+    counters: s.counters,
+  };
+}

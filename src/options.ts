@@ -1,0 +1,144 @@
+// Owns the mechanics shared by every command's configuration: flags parsed with node:util, the
+// environment variables behind each flag (a flag beats a variable), and value parsers whose
+// errors name the flag or variable to fix.
+
+import { parseArgs } from "node:util";
+
+export interface OptionSpec {
+  type: "string" | "boolean";
+  multiple?: boolean;
+  short?: string;
+  /** Environment variables that set this option, the preferred one first. */
+  env?: readonly string[];
+}
+
+export type OptionTable = Record<string, OptionSpec>;
+
+export interface Parsed {
+  /** Value and where it came from ("--flag" or "VAR"), for messages. */
+  get(name: string): { value: string; from: string } | undefined;
+  getAll(name: string): Array<{ value: string; from: string }>;
+  flag(name: string): boolean;
+  positionals: string[];
+  problems: string[];
+}
+
+export function parseOptions(argv: string[], table: OptionTable, env: NodeJS.ProcessEnv, allowPositionals = false): Parsed {
+  const problems: string[] = [];
+  let values: Record<string, string | boolean | Array<string | boolean> | undefined> = {};
+  let positionals: string[] = [];
+  const options: Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }> = {};
+  for (const [name, spec] of Object.entries(table)) {
+    options[name] = { type: spec.type, ...(spec.multiple ? { multiple: true } : {}), ...(spec.short ? { short: spec.short } : {}) };
+  }
+  try {
+    const r = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    values = r.values as typeof values;
+    positionals = r.positionals;
+  } catch (err) {
+    problems.push(cleanParseError(err));
+  }
+  if (!allowPositionals && positionals.length > 0) {
+    problems.push(`unexpected argument "${positionals[0]}"; see --help`);
+  }
+  const envValue = (name: string): { value: string; from: string } | undefined => {
+    for (const v of table[name]?.env ?? []) {
+      const val = env[v];
+      if (val !== undefined && val !== "") return { value: val, from: v };
+    }
+    return undefined;
+  };
+  return {
+    get(name) {
+      const v = values[name];
+      const last = Array.isArray(v) ? v[v.length - 1] : v;
+      if (typeof last === "string") return { value: last, from: `--${name}` };
+      return envValue(name);
+    },
+    getAll(name) {
+      const v = values[name];
+      const list = Array.isArray(v) ? v : v === undefined ? [] : [v];
+      const fromFlags = list.filter((x): x is string => typeof x === "string").map((value) => ({ value, from: `--${name}` }));
+      if (fromFlags.length > 0) return fromFlags;
+      const e = envValue(name);
+      return e ? e.value.split(",").map((x) => x.trim()).filter(Boolean).map((value) => ({ value, from: e.from })) : [];
+    },
+    flag(name) {
+      const v = values[name];
+      if (v === true) return true;
+      const e = envValue(name);
+      return e !== undefined && /^(1|true|yes|on)$/i.test(e.value);
+    },
+    positionals,
+    problems,
+  };
+}
+
+function cleanParseError(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  // node:util's messages mention "To specify a positional argument…", which is noise here.
+  return `${msg.split(". To specify")[0]!.replace(/\.$/, "")}; see --help`;
+}
+
+/** "30", "30s", "500ms", "2m", "1h" → milliseconds (a bare number is seconds). */
+export function parseDuration(text: string, from: string, problems: string[]): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(text);
+  if (!m) {
+    problems.push(`${from}: "${text}" is not a duration; use seconds (30) or 500ms, 30s, 2m, 1h`);
+    return undefined;
+  }
+  const n = Number(m[1]);
+  const unit = (m[2] ?? "s").toLowerCase();
+  const ms = n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as Record<string, number>)[unit]!;
+  if (ms <= 0) {
+    problems.push(`${from}: must be greater than zero`);
+    return undefined;
+  }
+  return Math.round(ms);
+}
+
+/** "1048576", "1MiB", "512KiB", "1M", "1MB" → bytes (binary multiples for K/M/G). */
+export function parseSize(text: string, from: string, problems: string[]): number | undefined {
+  const m = /^\s*(\d+)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?\s*$/i.exec(text);
+  if (!m) {
+    problems.push(`${from}: "${text}" is not a size; use bytes (1048576) or 512KiB, 1MiB, 1GiB`);
+    return undefined;
+  }
+  const mult = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(m[2] ?? "b")[0]!.toLowerCase() as "b" | "k" | "m" | "g"];
+  return Number(m[1]) * mult;
+}
+
+/** An http(s) URL without credentials, query or fragment. */
+export function parseHttpUrl(text: string, from: string, problems: string[]): URL | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    problems.push(`${from}: "${text}" is not a URL; use https://compute.<region>.oraclecloud.com`);
+    return undefined;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    problems.push(`${from}: "${text}" must start with https:// (or http:// for a local simulator)`);
+    return undefined;
+  }
+  if (url.username || url.password) {
+    problems.push(`${from}: do not put credentials in the URL; use --user and --password-file`);
+    return undefined;
+  }
+  if (url.search || url.hash) {
+    problems.push(`${from}: "${text}" must not have a query or fragment`);
+    return undefined;
+  }
+  return url;
+}
+
+/** The two-part Compute user name: /Compute-<identity domain or service instance id>/<user>. */
+export const COMPUTE_USER = /^\/Compute-[^/\s]+\/[^\s]+$/;
+
+export function checkComputeUser(user: string, from: string, problems: string[]): void {
+  if (!COMPUTE_USER.test(user)) {
+    problems.push(
+      `${from}: "${user}" is not a Compute user; use the two-part form /Compute-<identity domain>/<user>, e.g. /Compute-acme/jack.jones@example.com`,
+    );
+  }
+}

@@ -1,0 +1,251 @@
+// Owns one client request from arrival to the last byte of its response: get the session cookie,
+// send the request upstream (through http-proxy-middleware), and on the way back run the stages
+// adopt cookie → 401 re-login and replay → filter headers → stream the body.
+
+import type { ClientRequest, IncomingMessage, ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
+import { ProxyError, errorMessage } from "../errors.js";
+import { ReplayableBody, emptyBody, hasBody } from "./body.js";
+import { requestHeaders, responseHeaders } from "./headers.js";
+import { sendError } from "./respond.js";
+
+/** What the forwarder needs from a session; a SessionManager provides it. */
+export interface SessionHandle {
+  current(): string | undefined;
+  cookie(): Promise<string>;
+  unauthorized(used: string): Promise<string>;
+  adopt(setCookie: string | readonly string[] | undefined, used: string): void;
+}
+
+export interface ExchangeRecord {
+  method: string;
+  path: string;
+  status: number;
+  durationMs: number;
+  /** Sent again after a 401 (re-login) or a reset keep-alive socket. */
+  retried: false | "401" | "reset";
+  /** Set when the proxy produced the response, or the transfer broke. */
+  error?: string;
+  clientAborted?: boolean;
+}
+
+export interface ExchangeDeps {
+  basePath: string;
+  maxReplayBytes: number;
+  upstreamTimeoutMs: number;
+  /** Starts one attempt: hands the stand-in request to http-proxy-middleware. */
+  send(fwd: ForwardRequest, res: ServerResponse): void;
+  onDone?(record: ExchangeRecord): void;
+}
+
+/** What http-proxy sees as "the request": the body stream plus the fields it reads. */
+export type ForwardRequest = Readable & {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | number | undefined>;
+  httpVersion: string;
+  socket: IncomingMessage["socket"];
+  exchange: Exchange;
+  cookie: string;
+  proxyReq?: ClientRequest;
+  responded?: boolean;
+  timedOut?: boolean;
+};
+
+const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
+const MAX_401_BODY = 64 * 1024;
+
+export class Exchange {
+  private readonly started = performance.now();
+  private body: ReplayableBody | undefined;
+  private retried: ExchangeRecord["retried"] = false;
+  private finished = false;
+  private error: string | undefined;
+  private current: ForwardRequest | undefined;
+
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly session: SessionHandle,
+    private readonly deps: ExchangeDeps,
+  ) {}
+
+  async run(): Promise<void> {
+    const { req, res } = this;
+    res.once("close", () => this.closed());
+    req.once("close", () => {
+      // The client went away mid-upload: stop the upstream request too.
+      if (!req.complete) this.current?.emit("aborted");
+    });
+    let cookie = this.session.current();
+    if (cookie === undefined) {
+      try {
+        cookie = await this.session.cookie();
+      } catch (err) {
+        if (hasBody(req)) req.resume();
+        return this.fail(err);
+      }
+    }
+    let stream: Readable;
+    if (hasBody(req)) {
+      this.body = new ReplayableBody(req, this.deps.maxReplayBytes);
+      stream = this.body.stream;
+    } else {
+      stream = emptyBody();
+    }
+    this.attempt(cookie, stream);
+  }
+
+  private attempt(cookie: string, stream: Readable): void {
+    if (this.res.destroyed) return;
+    const { req } = this;
+    const fwd = stream as ForwardRequest;
+    fwd.method = req.method ?? "GET";
+    fwd.url = req.url ?? "/";
+    fwd.headers = requestHeaders(req.headers, cookie, this.deps.basePath + fwd.url);
+    fwd.httpVersion = req.httpVersion;
+    fwd.socket = req.socket;
+    fwd.exchange = this;
+    fwd.cookie = cookie;
+    this.current = fwd;
+    this.deps.send(fwd, this.res);
+  }
+
+  /** http-proxy assigned a socket: arm the idle timeout for this attempt. */
+  onProxyReq(fwd: ForwardRequest, proxyReq: ClientRequest): void {
+    fwd.proxyReq = proxyReq;
+    proxyReq.setTimeout(this.deps.upstreamTimeoutMs, () => {
+      fwd.timedOut = true;
+      proxyReq.destroy();
+    });
+  }
+
+  onResponse(fwd: ForwardRequest, upstream: IncomingMessage): void {
+    fwd.responded = true;
+    fwd.proxyReq?.setTimeout(0);
+    const setCookie = upstream.headers["set-cookie"];
+    if (setCookie !== undefined) this.session.adopt(setCookie, fwd.cookie);
+    if (upstream.statusCode === 401 && !this.retried) {
+      void this.onUnauthorized(fwd, upstream);
+      return;
+    }
+    this.deliver(upstream);
+  }
+
+  onError(fwd: ForwardRequest, err: Error): void {
+    if (fwd !== this.current || fwd.responded || this.res.headersSent || this.res.destroyed) return;
+    if (fwd.timedOut) {
+      return this.fail(
+        new ProxyError("API_TIMEOUT", `the API sent nothing for ${this.deps.upstreamTimeoutMs} ms (--upstream-timeout)`, 504),
+      );
+    }
+    const code = (err as NodeJS.ErrnoException).code;
+    // A keep-alive socket the API had already closed: safe to send an idempotent request again.
+    if (code === "ECONNRESET" && fwd.proxyReq?.reusedSocket && !this.retried && IDEMPOTENT.has(fwd.method)) {
+      void this.retry(fwd, "reset", fwd.cookie);
+      return;
+    }
+    this.fail(new ProxyError("API_UNREACHABLE", `cannot reach the API: ${code ? `${code} ` : ""}${err.message}`, 502));
+  }
+
+  private async onUnauthorized(fwd: ForwardRequest, upstream: IncomingMessage): Promise<void> {
+    const first = await collect(upstream, MAX_401_BODY);
+    if (this.res.destroyed) return;
+    this.body?.drain();
+    const replay = this.body ? await this.body.replay() : emptyBody();
+    if (!replay || first === undefined) {
+      // Too large to send again: the client gets this 401; the next request gets a new session.
+      this.session.unauthorized(fwd.cookie).catch(() => undefined);
+      this.deliverBuffered(upstream, first ?? Buffer.alloc(0));
+      return;
+    }
+    let cookie: string;
+    try {
+      cookie = await this.session.unauthorized(fwd.cookie);
+    } catch (err) {
+      return this.fail(err);
+    }
+    this.retried = "401";
+    this.attempt(cookie, replay);
+  }
+
+  private async retry(fwd: ForwardRequest, why: "reset", cookie: string): Promise<void> {
+    this.body?.drain();
+    const replay = this.body ? await this.body.replay() : emptyBody();
+    if (!replay) {
+      return this.fail(new ProxyError("API_UNREACHABLE", "the API closed the connection", 502));
+    }
+    this.retried = why;
+    this.attempt(this.session.current() ?? cookie, replay);
+  }
+
+  private deliver(upstream: IncomingMessage): void {
+    const { res } = this;
+    if (res.destroyed) {
+      upstream.destroy();
+      return;
+    }
+    res.statusCode = upstream.statusCode ?? 502;
+    if (upstream.statusMessage) res.statusMessage = upstream.statusMessage;
+    res.writeHead(res.statusCode, responseHeaders(upstream.headers));
+    upstream.once("error", () => this.broken("the API's response broke off"));
+    upstream.once("aborted", () => this.broken("the API's response broke off"));
+    upstream.pipe(res);
+  }
+
+  private deliverBuffered(upstream: IncomingMessage, body: Buffer): void {
+    const headers = responseHeaders(upstream.headers);
+    headers["content-length"] = body.length;
+    this.res.writeHead(upstream.statusCode ?? 401, headers);
+    this.res.end(body);
+  }
+
+  private broken(why: string): void {
+    this.error = why;
+    this.res.destroy();
+  }
+
+  private fail(err: unknown): void {
+    const pe = err instanceof ProxyError ? err : new ProxyError("API_ERROR", errorMessage(err), 502);
+    this.error = pe.code;
+    if (this.res.headersSent) this.res.destroy();
+    else sendError(this.res, pe);
+  }
+
+  private closed(): void {
+    if (this.finished) return;
+    this.finished = true;
+    const clientAborted = !this.res.writableFinished;
+    if (clientAborted) {
+      this.current?.proxyReq?.destroy();
+      this.current?.emit("aborted");
+    }
+    const url = this.req.url ?? "/";
+    const q = url.indexOf("?");
+    const record: ExchangeRecord = {
+      method: this.req.method ?? "GET",
+      path: q === -1 ? url : url.slice(0, q),
+      status: this.res.statusCode,
+      durationMs: Math.round((performance.now() - this.started) * 10) / 10,
+      retried: this.retried,
+    };
+    if (this.error) record.error = this.error;
+    if (clientAborted) record.clientAborted = true;
+    this.deps.onDone?.(record);
+  }
+}
+
+/** Reads a small response whole; undefined when it is larger than `limit`. */
+function collect(stream: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size <= limit) chunks.push(c);
+    });
+    stream.once("end", () => resolve(size <= limit ? Buffer.concat(chunks) : undefined));
+    stream.once("error", () => resolve(undefined));
+    stream.once("aborted", () => resolve(undefined));
+  });
+}

@@ -1,0 +1,67 @@
+// Owns the forwarding machinery: one http-proxy-middleware instance, built once at start-up, whose
+// events are routed to the Exchange that owns each request.
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createProxyMiddleware } from "http-proxy-middleware";
+import type { Upstream } from "../upstream/upstream.js";
+import { ProxyError, errorMessage } from "../errors.js";
+import { Exchange, type ExchangeRecord, type ForwardRequest, type SessionHandle } from "./exchange.js";
+import { sendError } from "./respond.js";
+
+export interface ForwarderOptions {
+  upstream: Upstream;
+  /** The session for this request: one today, one per identity later. */
+  sessionFor(req: IncomingMessage): SessionHandle;
+  maxReplayBytes: number;
+  upstreamTimeoutMs: number;
+  insecureSkipTlsVerify?: boolean;
+  onExchange?(record: ExchangeRecord): void;
+}
+
+export type Forward = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+export function createForwarder(opts: ForwarderOptions): Forward {
+  const middleware = createProxyMiddleware<IncomingMessage, ServerResponse>({
+    target: opts.upstream.origin,
+    changeOrigin: true,
+    agent: opts.upstream.agent,
+    secure: !opts.insecureSkipTlsVerify,
+    // The response path is ours: cookie adoption, 401 replay and header filtering come first.
+    selfHandleResponse: true,
+    ejectPlugins: true,
+    plugins: [
+      (server) => {
+        server.on("proxyReq", (proxyReq, req) => fwd(req).exchange.onProxyReq(fwd(req), proxyReq));
+        server.on("proxyRes", (proxyRes, req) => fwd(req).exchange.onResponse(fwd(req), proxyRes));
+        server.on("error", (err, req) => fwd(req).exchange.onError(fwd(req), err));
+        // The client's socket is gone; Exchange already cleaned up on its `close`.
+        server.on("econnreset", () => undefined);
+      },
+    ],
+  });
+
+  const deps = {
+    basePath: opts.upstream.basePath,
+    maxReplayBytes: opts.maxReplayBytes,
+    upstreamTimeoutMs: opts.upstreamTimeoutMs,
+    send(fwd: ForwardRequest, res: ServerResponse) {
+      middleware(fwd as unknown as IncomingMessage, res, (err?: unknown) => {
+        if (!res.headersSent) sendError(res, new ProxyError("API_ERROR", `cannot forward: ${errorMessage(err)}`, 502));
+      }).catch((err: unknown) => {
+        if (!res.headersSent) sendError(res, new ProxyError("API_ERROR", `cannot forward: ${errorMessage(err)}`, 502));
+      });
+    },
+    onDone: opts.onExchange,
+  };
+
+  return (req, res) =>
+    new Promise<void>((resolve) => {
+      res.once("close", resolve);
+      void new Exchange(req, res, opts.sessionFor(req), deps).run();
+    });
+}
+
+/** http-proxy types its events with IncomingMessage; ours are the stand-ins Exchange made. */
+function fwd(req: unknown): ForwardRequest {
+  return req as ForwardRequest;
+}

@@ -1,0 +1,83 @@
+// Owns the Prometheus metrics: request counts and latency from the forwarder, and the session's
+// life (logins, refreshes, failures, expiry times) from its events. One registry per proxy.
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { ExchangeRecord } from "../proxy/exchange.js";
+import type { SessionManager } from "../session/manager.js";
+
+export interface Metrics {
+  registry: Registry;
+  observeExchange(record: ExchangeRecord): void;
+}
+
+export function createMetrics(session: SessionManager, opts: { processMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (opts.processMetrics) collectDefaultMetrics({ register: registry, prefix: "opc_auth_proxy_" });
+
+  const requests = new Counter({
+    name: "opc_auth_proxy_requests_total",
+    help: "Requests forwarded to the Compute API, by method, final status and retry.",
+    labelNames: ["method", "code", "retried"] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: "opc_auth_proxy_request_duration_seconds",
+    help: "Time from request arrival to the end of the response.",
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const logins = new Counter({
+    name: "opc_auth_proxy_session_logins_total",
+    help: "Successful logins (POST /authenticate/).",
+    registers: [registry],
+  });
+  const refreshes = new Counter({
+    name: "opc_auth_proxy_session_refreshes_total",
+    help: "Successful token refreshes (GET /refresh/).",
+    registers: [registry],
+  });
+  const failures = new Counter({
+    name: "opc_auth_proxy_session_failures_total",
+    help: "Failed logins and refreshes, by operation and kind (rejected, expired, transient, credentials).",
+    labelNames: ["op", "kind"] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: "opc_auth_proxy_session_ready",
+    help: "1 while a usable session cookie is held.",
+    registers: [registry],
+    collect() {
+      this.set(session.snapshot().ready ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "opc_auth_proxy_token_expiry_timestamp_seconds",
+    help: "When the current token expires (Unix seconds).",
+    registers: [registry],
+    collect() {
+      const t = session.snapshot().tokenExpiresAt;
+      if (t !== undefined) this.set(t / 1000);
+    },
+  });
+  new Gauge({
+    name: "opc_auth_proxy_session_expiry_timestamp_seconds",
+    help: "When the current session ends and a new login is needed (Unix seconds).",
+    registers: [registry],
+    collect() {
+      const t = session.snapshot().sessionExpiresAt;
+      if (t !== undefined) this.set(t / 1000);
+    },
+  });
+
+  session.on("login", () => logins.inc());
+  session.on("refresh", () => refreshes.inc());
+  session.on("failure", (e) => failures.inc({ op: e.op, kind: e.kind }));
+
+  return {
+    registry,
+    observeExchange(r) {
+      requests.inc({ method: r.method, code: r.clientAborted ? "aborted" : String(r.status), retried: r.retried || "no" });
+      duration.observe(r.durationMs / 1000);
+    },
+  };
+}

@@ -1,0 +1,12 @@
+// Owns the version string shown by --version and /-/status: read once from package.json.
+
+import { readFileSync } from "node:fs";
+
+export const VERSION: string = (() => {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: string };
+    return pkg.version ?? "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
+})();
