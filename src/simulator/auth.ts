@@ -19,7 +19,8 @@ export interface Authenticated {
 /** A `Set-Cookie` value carrying a new token of `session`, valid `tokenTtl` from now (never past the end). */
 export function issueCookie(state: SimState, session: Session, now: number): string {
   const expires = state.sessions.tokenExpiry(session, now);
-  const value = state.signer.encode(claimsFor(state, session.user, session.endsAt, expires), state.options.cookieFormat);
+  const claims = claimsFor(state, session.user, session.endsAt, expires);
+  const value = state.signer.encode(claims, state.options.cookieFormat, session.id);
   return setCookieHeader(value, (expires - now) / 1000);
 }
 
@@ -38,12 +39,13 @@ function claimsFor(state: SimState, user: string, endsAt: number, expires: numbe
 /** The session behind the request's cookie, when the cookie is one we issued, unexpired and unrevoked. */
 export function authenticate(c: SimContext, state: SimState): Authenticated | undefined {
   const value = readNimbulaCookie(c.req.header("cookie"));
-  const claims = value === undefined ? undefined : state.signer.decode(value);
-  if (!claims) return undefined;
+  const token = value === undefined ? undefined : state.signer.decode(value);
+  if (!token) return undefined;
+  const { claims } = token;
   const now = state.clock.now();
   if (now >= toMillis(claims.expires)) return undefined;
-  const session = state.sessions.find(claims.user, toMillis(claims.session_expires), now);
-  return session ? { session, claims } : undefined;
+  const session = state.sessions.find(token.sessionId, now);
+  return session && session.user === claims.user ? { session, claims } : undefined;
 }
 
 export const invalidToken = (): Response => apiError(401, INVALID_TOKEN);
@@ -65,7 +67,7 @@ export async function login(c: SimContext, state: SimState): Promise<Response> {
     state.counters.failedLogins++;
     state.logger.info({ user }, "simulator: login refused");
     // The API can send a cookie with a 401 (design fact 1); this one belongs to no session.
-    const stray = state.signer.encode(claimsFor(state, "", now, now), state.options.cookieFormat);
+    const stray = state.signer.encode(claimsFor(state, "", now, now), state.options.cookieFormat, 0);
     return apiError(401, BAD_CREDENTIALS, { "set-cookie": setCookieHeader(stray, 0) });
   }
   const result = state.sessions.login(user, now);

@@ -1,6 +1,5 @@
-// Owns the control surface under /-/sim/ (a prefix the real API never uses): revoke sessions,
-// change passwords, queue faults and cookie rotations, read counters. JSON in, JSON out, no auth:
-// the simulator is a test and demo tool bound to loopback by default.
+// Owns the control surface under /-/sim/ (a prefix the real API never uses): revoke sessions, change
+// passwords, queue faults and cookie rotations, read counters. JSON in and out, no auth (loopback tool).
 
 import type { Hono } from "hono";
 import { parseFault, type Fault } from "./faults.js";

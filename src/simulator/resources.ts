@@ -1,6 +1,5 @@
-// Owns the resource routes with the API's semantics (design facts 6-8): create, get, list, update
-// and delete under /<type>/<multi-part name>, the trailing-slash and directory-Accept listing rules,
-// and absolute `uri` fields. Names are the raw path bytes: `%40` is never decoded.
+// Owns the resource routes with the API's semantics (design facts 6-8): CRUD under /<type>/<raw name>
+// (`%40` never decoded), the trailing-slash and directory-Accept listing rules, absolute `uri` fields.
 
 import type { Authenticated } from "./auth.js";
 import { KindError, type KindContext, type ResourceKind } from "./kind.js";

@@ -2,6 +2,8 @@
 // the token lifetimes inside them (a token lives `tokenTtl`, never past its session's end).
 
 export interface Session {
+  /** Unique within one simulator; carried in each token's signature. */
+  readonly id: number;
   readonly user: string;
   readonly startedAt: number;
   /** Epoch ms; no token of this session is valid at or after it. */
@@ -10,13 +12,9 @@ export interface Session {
 
 export type LoginResult = { ok: true; session: Session } | { ok: false; reason: "full" };
 
-/**
- * Sessions keyed by user and end time, which is what a token's claims carry, so a token finds its
- * session without a per-token table. A second login by the same user in the same millisecond
- * shares the first one's session, which is harmless.
- */
 export class Sessions {
-  private readonly byKey = new Map<string, Session>();
+  private readonly byId = new Map<number, Session>();
+  private lastId = 0;
 
   constructor(
     private readonly tokenTtlMs: number,
@@ -24,32 +22,23 @@ export class Sessions {
     private readonly max: number,
   ) {}
 
-  static key(user: string, endsAt: number): string {
-    return `${endsAt} ${user}`;
-  }
-
   get size(): number {
-    return this.byKey.size;
+    return this.byId.size;
   }
 
   login(user: string, now: number): LoginResult {
-    const endsAt = now + this.sessionTtlMs;
-    const key = Sessions.key(user, endsAt);
-    const existing = this.byKey.get(key);
-    if (existing) return { ok: true, session: existing };
-    if (this.byKey.size >= this.max) this.purge(now);
-    if (this.byKey.size >= this.max) return { ok: false, reason: "full" };
-    const session: Session = { user, startedAt: now, endsAt };
-    this.byKey.set(key, session);
+    if (this.byId.size >= this.max) this.purge(now);
+    if (this.byId.size >= this.max) return { ok: false, reason: "full" };
+    const session: Session = { id: ++this.lastId, user, startedAt: now, endsAt: now + this.sessionTtlMs };
+    this.byId.set(session.id, session);
     return { ok: true, session };
   }
 
-  /** The live session a token of `user` ending at `endsAt` belongs to; ended sessions are dropped. */
-  find(user: string, endsAt: number, now: number): Session | undefined {
-    const key = Sessions.key(user, endsAt);
-    const session = this.byKey.get(key);
+  /** The live session with this id; ended sessions are dropped on the way. */
+  find(id: number, now: number): Session | undefined {
+    const session = this.byId.get(id);
     if (session && now >= session.endsAt) {
-      this.byKey.delete(key);
+      this.byId.delete(id);
       return undefined;
     }
     return session;
@@ -60,14 +49,14 @@ export class Sessions {
     return Math.min(now + this.tokenTtlMs, session.endsAt);
   }
 
-  /** Ends every session, so every token ever issued is refused from now on. */
+  /** Ends every session, so every token ever issued is refused from now on (ids are never reused). */
   revokeAll(): number {
-    const n = this.byKey.size;
-    this.byKey.clear();
+    const n = this.byId.size;
+    this.byId.clear();
     return n;
   }
 
   private purge(now: number): void {
-    for (const [key, s] of this.byKey) if (now >= s.endsAt) this.byKey.delete(key);
+    for (const [id, s] of this.byId) if (now >= s.endsAt) this.byId.delete(id);
   }
 }

@@ -18,15 +18,23 @@ export type CookieFormat = "base64" | "raw";
 export const COOKIE_NAME = "nimbula";
 
 const NONCE_BYTES = 12;
+const SESSION_ID_BYTES = 6;
 const MAC_BYTES = 32;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 export const toSeconds = (ms: number): number => ms / 1000;
 export const toMillis = (seconds: number): number => Math.round(seconds * 1000);
 
+/** A token as the simulator reads it back: the claims and the server-side session it belongs to. */
+export interface VerifiedToken {
+  claims: TokenClaims;
+  sessionId: number;
+}
+
 /**
- * Signs and checks cookie values. The signature is base64(nonce ‖ HMAC-SHA256(secret, nonce ‖ value)),
- * so two tokens issued in the same millisecond still differ and any edit is detected.
+ * Signs and checks cookie values. The signature is base64(nonce ‖ HMAC-SHA256(secret, nonce ‖ value))
+ * where the nonce is the session id (6 bytes) and 6 random bytes: the claims keep exactly the API's
+ * fields, tokens issued in the same millisecond still differ, and any edit is detected.
  */
 export class TokenSigner {
   constructor(
@@ -34,7 +42,7 @@ export class TokenSigner {
     private readonly random: (n: number) => Buffer = randomBytes,
   ) {}
 
-  encode(claims: TokenClaims, format: CookieFormat): string {
+  encode(claims: TokenClaims, format: CookieFormat, sessionId: number): string {
     const value = JSON.stringify({
       customer: claims.customer,
       realm: claims.realm,
@@ -44,7 +52,8 @@ export class TokenSigner {
       user: claims.user,
       groups: claims.groups,
     });
-    const nonce = this.random(NONCE_BYTES);
+    const nonce = Buffer.concat([Buffer.alloc(SESSION_ID_BYTES), this.random(NONCE_BYTES - SESSION_ID_BYTES)]);
+    nonce.writeUIntBE(sessionId, 0, SESSION_ID_BYTES);
     const signature = Buffer.concat([nonce, this.mac(nonce, value)]).toString("base64");
     const identity = JSON.stringify({ realm: claims.realm, value, signature });
     const outer = JSON.stringify({ identity });
@@ -52,28 +61,30 @@ export class TokenSigner {
   }
 
   /** The claims of a value this simulator issued, or undefined for anything forged, edited or malformed. */
-  decode(cookieValue: string): TokenClaims | undefined {
+  decode(cookieValue: string): VerifiedToken | undefined {
     const outer = cookieValue.startsWith("{") ? cookieValue : strictBase64(cookieValue);
     if (outer === undefined) return undefined;
     const identity = parseObject(outer)?.identity;
     if (typeof identity !== "string") return undefined;
     const inner = parseObject(identity);
     if (!inner || typeof inner.value !== "string" || typeof inner.signature !== "string") return undefined;
-    if (!this.verify(inner.value, inner.signature)) return undefined;
+    const sessionId = this.verify(inner.value, inner.signature);
+    if (sessionId === undefined) return undefined;
     const claims = parseObject(inner.value);
-    return claims && isClaims(claims) && claims.realm === inner.realm ? claims : undefined;
+    return claims && isClaims(claims) && claims.realm === inner.realm ? { claims, sessionId } : undefined;
   }
 
   private mac(nonce: Buffer, value: string): Buffer {
     return createHmac("sha256", this.secret).update(nonce).update(value, "utf8").digest();
   }
 
-  private verify(value: string, signature: string): boolean {
-    if (!BASE64.test(signature)) return false;
+  /** The session id in a valid signature of `value`, else undefined. */
+  private verify(value: string, signature: string): number | undefined {
+    if (!BASE64.test(signature)) return undefined;
     const raw = Buffer.from(signature, "base64");
-    if (raw.length !== NONCE_BYTES + MAC_BYTES) return false;
+    if (raw.length !== NONCE_BYTES + MAC_BYTES) return undefined;
     const expected = this.mac(raw.subarray(0, NONCE_BYTES), value);
-    return timingSafeEqual(expected, raw.subarray(NONCE_BYTES));
+    return timingSafeEqual(expected, raw.subarray(NONCE_BYTES)) ? raw.readUIntBE(0, SESSION_ID_BYTES) : undefined;
   }
 }
 

@@ -147,6 +147,7 @@ describe("simulator authentication", () => {
       assert.equal((await api(sim.url, c, "GET", "/refresh/")).status, 401);
     }
     assert.equal((await login(sim.url)).status, 204, "a new login works after revocation");
+    assert.equal((await api(sim.url, a, "GET", "/shape/")).status, 401, "even in the same millisecond, old tokens stay dead");
   });
 
   it("a password change takes effect at the next login", async () => {

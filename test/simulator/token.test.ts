@@ -19,24 +19,24 @@ describe("simulator tokens", () => {
   it("round-trips base64 and raw values with the exact nested structure", () => {
     const signer = new TokenSigner();
     for (const format of ["base64", "raw"] as const) {
-      const value = signer.encode(claims, format);
+      const value = signer.encode(claims, format, 7);
       const outer = JSON.parse(format === "raw" ? value : Buffer.from(value, "base64").toString());
       const identity = JSON.parse(outer.identity);
       assert.equal(identity.value, JSON.stringify(claims));
-      assert.deepEqual(signer.decode(value), claims);
+      assert.deepEqual(signer.decode(value), { claims, sessionId: 7 });
     }
   });
 
   it("gives every issued value a different signature", () => {
     const signer = new TokenSigner();
-    assert.notEqual(signer.encode(claims, "base64"), signer.encode(claims, "base64"));
+    assert.notEqual(signer.encode(claims, "base64", 1), signer.encode(claims, "base64", 1));
   });
 
   it("refuses values signed by another simulator, and any single-character edit", () => {
     const mine = new TokenSigner();
     const theirs = new TokenSigner();
-    assert.equal(mine.decode(theirs.encode(claims, "base64")), undefined);
-    const value = mine.encode(claims, "raw");
+    assert.equal(mine.decode(theirs.encode(claims, "base64", 1)), undefined);
+    const value = mine.encode(claims, "raw", 1);
     fc.assert(
       fc.property(fc.nat(value.length - 1), fc.integer({ min: 32, max: 126 }), (i, code) => {
         const ch = String.fromCharCode(code);
@@ -53,5 +53,18 @@ describe("simulator tokens", () => {
     assert.equal(readNimbulaCookie("xnimbula=1; nimbula=2"), "2");
     assert.equal(readNimbulaCookie("other=1"), undefined);
     assert.equal(readNimbulaCookie(undefined), undefined);
+  });
+});
+
+describe("simulator cookies read by the proxy's parser", () => {
+  it("yields the token and session expiry in both formats", async () => {
+    const { decodeClaims } = await import("../../src/session/cookie.js");
+    const signer = new TokenSigner();
+    for (const format of ["base64", "raw"] as const) {
+      const got = decodeClaims(signer.encode(claims, format, 1));
+      assert.equal(got.expiresAt, Math.round(claims.expires * 1000));
+      assert.equal(got.sessionExpiresAt, Math.round(claims.session_expires * 1000));
+      assert.equal(got.user, claims.user);
+    }
   });
 });
