@@ -105,6 +105,11 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     return flight.then(() => this.held !== undefined);
   }
 
+  /** Resolves once no login or refresh is in flight (for orderly shutdown and tests). */
+  async idle(): Promise<void> {
+    for (let i = 0; i < 100 && this.inflight; i++) await this.inflight;
+  }
+
   stop(): void {
     this.phase = "stopped";
     this.clearNext();
@@ -280,7 +285,11 @@ export class SessionManager extends EventEmitter<SessionEvents> {
 
   private accept(issued: IssuedCookie): void {
     const now = this.clock.now();
-    const expiry = expiryOf(issued, now, this.loginAt ?? now);
+    const start = this.loginAt ?? now;
+    let expiry = expiryOf(issued, now, start);
+    // A token just issued cannot already be over: its claims are on a clock that disagrees with ours.
+    // Judge it by Max-Age instead, or it would never be usable and every schedule would fire at once.
+    if (expiry.tokenExpiresAt <= now) expiry = expiryOf({ value: "", maxAgeSeconds: issued.maxAgeSeconds }, now, start);
     this.held = { value: issued.value, issuedAt: now, ...expiry };
   }
 
@@ -295,7 +304,8 @@ export class SessionManager extends EventEmitter<SessionEvents> {
       this.counters.refreshFailures++;
       const h = this.held;
       const left = h ? h.tokenExpiresAt - this.skew(h) - now : 0;
-      if (kind !== "transient" || left <= 0) {
+      // Halving the wait near expiry would retry ever faster; below the shortest backoff, log in instead.
+      if (kind !== "transient" || left / 2 < this.policy.transientInitialMs) {
         this.emit("failure", { op, kind, message, consecutive: this.failures, blocked: false });
         if (kind === "expired" && this.held === h) this.held = undefined;
         return this.login(kind === "expired" ? "the refresh was refused" : "the token ran out while refresh failed");
