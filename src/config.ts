@@ -103,7 +103,7 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
     password = { kind: "value", value: envPassword, from: "OPC_PASSWORD" };
   }
 
-  if (api) {
+  if (apiOpt) {
     if (!userOpt) problems.push("--user (OPC_USER) is required with --api: the two-part /Compute-<domain>/<user> name");
     if (!password) problems.push("--password-file (OPC_PASSWORD_FILE) is required with --api: a file of mode 600, or - to prompt");
   } else {

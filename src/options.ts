@@ -37,6 +37,10 @@ export function parseOptions(argv: string[], table: OptionTable, env: NodeJS.Pro
     positionals = r.positionals;
   } catch (err) {
     problems.push(cleanParseError(err));
+    // Parse again leniently so the other flags are still checked and reported in the same run.
+    const r = parseArgs({ args: argv, options, strict: false, allowPositionals: true });
+    values = r.values as typeof values;
+    positionals = r.positionals;
   }
   if (!allowPositionals && positionals.length > 0) {
     problems.push(`unexpected argument "${positionals[0]}"; see --help`);
