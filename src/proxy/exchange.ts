@@ -126,10 +126,16 @@ export class Exchange {
     const setCookie = upstream.headers["set-cookie"];
     if (setCookie !== undefined) this.session.adopt(setCookie, fwd.cookie);
     if (upstream.statusCode === 401 && !this.retried) {
-      void this.onUnauthorized(fwd, upstream);
+      this.onUnauthorized(fwd, upstream).catch((err: unknown) => this.fail(err));
       return;
     }
-    this.deliver(upstream);
+    try {
+      this.deliver(upstream);
+    } catch (err) {
+      // A response Node cannot relay (say, an invalid status line) must not take the process down.
+      upstream.destroy();
+      this.fail(new ProxyError("API_ERROR", `the API's response cannot be relayed: ${errorMessage(err)}`, 502));
+    }
   }
 
   onError(fwd: ForwardRequest, err: Error): void {
@@ -142,7 +148,7 @@ export class Exchange {
     const code = (err as NodeJS.ErrnoException).code;
     // A keep-alive socket the API had already closed: safe to send an idempotent request again.
     if (code === "ECONNRESET" && fwd.proxyReq?.reusedSocket && !this.retried && IDEMPOTENT.has(fwd.method)) {
-      void this.retry(fwd, "reset", fwd.cookie);
+      this.retry(fwd, "reset", fwd.cookie).catch((e: unknown) => this.fail(e));
       return;
     }
     this.fail(new ProxyError("API_UNREACHABLE", `cannot reach the API: ${code ? `${code} ` : ""}${err.message}`, 502));
@@ -203,6 +209,11 @@ export class Exchange {
   private broken(why: string): void {
     this.error = why;
     this.res.destroy();
+  }
+
+  /** Last resort for an unexpected error: answer 502 if nothing was sent yet, else cut the response. */
+  abandon(err: unknown): void {
+    this.fail(err);
   }
 
   private fail(err: unknown): void {

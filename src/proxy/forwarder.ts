@@ -57,7 +57,8 @@ export function createForwarder(opts: ForwarderOptions): Forward {
   return (req, res) =>
     new Promise<void>((resolve) => {
       res.once("close", resolve);
-      void new Exchange(req, res, opts.sessionFor(req), deps).run();
+      const exchange = new Exchange(req, res, opts.sessionFor(req), deps);
+      exchange.run().catch((err: unknown) => exchange.abandon(err));
     });
 }
 

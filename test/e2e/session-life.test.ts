@@ -114,6 +114,19 @@ describe("401 replay", () => {
     assert.equal(events(stack.logs, "request").filter((e) => e.retried === "401").length, 2);
   });
 
+  test("a body of 900 KiB, still arriving when the 401 comes back, is replayed intact", async () => {
+    const name = "/Compute-acme/jack.jones@example.com/large";
+    const key = `ssh-rsa ${"A".repeat(900 * 1024)} jack@laptop`;
+    stack.sim.simulator.revokeAll();
+    const created = await send(stack.url, "POST", "/sshkey/", {
+      headers: { "content-type": V3, accept: V3 },
+      body: JSON.stringify({ name, key, enabled: true }),
+    });
+    assert.equal(created.status, 201, created.text.slice(0, 200));
+    const got = await send(stack.url, "GET", `/sshkey${name}`, { headers: { accept: V3 } });
+    assert.equal(got.json().key, key);
+  });
+
   test("a body over --max-replay-bytes is not replayed: the client sees the 401 and the next request works", async () => {
     const small = await startStack({ proxy: { maxReplayBytes: 16 } });
     try {
