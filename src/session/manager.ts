@@ -8,7 +8,7 @@ import type { Credentials } from "../credentials.js";
 import { ProxyError, errorMessage } from "../errors.js";
 import { AuthFailure, type AuthClient } from "./api-auth.js";
 import { DEFAULT_RETRY_POLICY, rejectedWait, renewDelay, transientWait, type RetryPolicy } from "./backoff.js";
-import { expiryOf, findNimbula, type CookieExpiry, type IssuedCookie } from "./cookie.js";
+import { decodeClaims, expiryOf, findNimbula, type CookieExpiry, type IssuedCookie } from "./cookie.js";
 import type {
   FailureClass,
   SessionCounters,
@@ -78,6 +78,8 @@ export class SessionManager extends EventEmitter<SessionEvents> {
   /** Starts the first login (or adopts a cookie handed over from a previous run). */
   start(): Promise<void> {
     if (this.phase !== "idle") return this.inflight ?? Promise.resolve();
+    // A resume in flight goes first; the login follows only if its cookie was refused.
+    if (this.inflight) return this.inflight.then(() => this.start());
     return this.run("login", () => this.login("start"));
   }
 
@@ -86,11 +88,12 @@ export class SessionManager extends EventEmitter<SessionEvents> {
    * only if the API accepts a refresh with it, so a restart does not cost a login.
    */
   resume(cookie: string): Promise<boolean> {
-    if (this.phase !== "idle") return Promise.resolve(false);
+    if (this.phase !== "idle" || !this.ownCookie(cookie)) return Promise.resolve(false);
     const flight = this.run("refresh", async () => {
       const started = this.clock.now();
       try {
         const issued = await this.auth.refresh(cookie);
+        if (this.phase !== "idle" || !this.ownCookie(issued.value)) return;
         this.loginAt = started;
         this.accept(issued);
         this.lastRefreshAt = this.clock.now();
@@ -103,6 +106,12 @@ export class SessionManager extends EventEmitter<SessionEvents> {
       }
     });
     return flight.then(() => this.held !== undefined);
+  }
+
+  /** A cookie whose claims name another user is never taken over; an opaque one may be. */
+  private ownCookie(value: string): boolean {
+    const user = decodeClaims(value).user;
+    return user === undefined || user === this.user;
   }
 
   /** Resolves once no login or refresh is in flight (for orderly shutdown and tests). */
@@ -127,7 +136,8 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     const c = this.current();
     if (c !== undefined) return c;
     if (this.inflight) {
-      await this.inflight;
+      // idle(), not the one flight: a refused resume is followed by the first login.
+      await this.idle();
       return this.current() ?? this.fail503();
     }
     await this.renew("the token expired");
