@@ -11,6 +11,7 @@ import { createForwarder } from "./proxy/forwarder.js";
 import { createAuthClient } from "./session/api-auth.js";
 import type { RetryPolicy } from "./session/backoff.js";
 import { SessionManager } from "./session/manager.js";
+import { shareCookie } from "./session/shared-cookie.js";
 import { createMetrics } from "./telemetry/metrics.js";
 import { logSessionEvents } from "./telemetry/session-log.js";
 import { createUpstream, type Upstream } from "./upstream/upstream.js";
@@ -37,6 +38,8 @@ export interface AssembleDeps {
   policy?: Partial<RetryPolicy>;
   /** Process-wide metrics (CPU, memory); off in tests that run many proxies in one process. */
   processMetrics?: boolean;
+  /** The process environment (OPC_COOKIE may hand over a session at start); undefined: none is read. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface RunningProxy {
@@ -64,6 +67,8 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
     policy: deps.policy,
   });
   logSessionEvents(session, log.child({ component: "session" }));
+  // Before anything can ask for a cookie: a still-valid one from a previous run saves a login.
+  await shareCookie({ session, api: settings.api, cookieFile: settings.cookieFile, env: deps.env, clock, log: log.child({ component: "session" }) });
   const metrics = createMetrics(session, { processMetrics: deps.processMetrics });
   const requestLog = log.child({ component: "proxy" });
   const forward = createForwarder({

@@ -5,6 +5,7 @@ export type ErrorCode =
   | "CONFIG_INVALID"
   | "USAGE"
   | "PASSWORD_FILE"
+  | "COOKIE_FILE"
   | "LOGIN_REJECTED"
   | "LOGIN_BLOCKED"
   | "API_UNREACHABLE"

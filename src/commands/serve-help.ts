@@ -18,6 +18,8 @@ Options (a flag beats its environment variable):
                             where to listen; env OPC_PROXY_LISTEN; default 127.0.0.1:8080
   --cookie-file PATH        keep a Netscape cookie file (mode 600) up to date for curl -b and other
                             tools, and reuse a still-valid cookie from it at start; env OPC_PROXY_COOKIE_FILE
+                            (with --api, a still-valid OPC_COOKIE / OPC_COMPUTE_COOKIE of the same user is
+                            reused too: a restart does not cost a login)
   --allow-host NAME         also accept requests whose Host is NAME (repeatable; e.g. a compose service
                             name); env OPC_PROXY_ALLOW_HOSTS (comma-separated); always allowed: localhost,
                             127.0.0.1, [::1]

@@ -55,7 +55,8 @@ async function run(config: Readonly<Config>, io: CommandIO, log: Logger): Promis
   if (config.insecureSkipTlsVerify) {
     log.warn({ event: "insecure" }, "--insecure-skip-tls-verify is set: the API's certificate is NOT verified; use it only on test rigs");
   }
-  const proxy = await assemble({ ...config, api }, { credentials, log, processMetrics: true });
+  // OPC_COOKIE may hand over a session of the real API; the built-in simulator starts with none.
+  const proxy = await assemble({ ...config, api }, { credentials, log, processMetrics: true, env: sim ? undefined : io.env });
   const { url } = proxy;
   if (config.listen.kind === "tcp" && !isLoopbackHost(config.listen.host)) {
     log.warn(
