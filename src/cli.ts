@@ -2,15 +2,21 @@
 // place that exits the process.
 
 import { EXIT_FAILURE, EXIT_USAGE, type Command, type CommandIO } from "./commands/types.js";
+import { auth } from "./commands/auth.js";
+import { refreshToken } from "./commands/refresh-token.js";
 import { serve } from "./commands/serve.js";
 import { simulate } from "./commands/simulate.js";
+import { wait } from "./commands/wait.js";
 import { SERVE_HELP } from "./commands/serve-help.js";
 import { VERSION } from "./version.js";
 import { errorMessage } from "./errors.js";
 
 const COMMANDS: Record<string, Command> = {
   serve,
+  auth,
+  refresh_token: refreshToken,
   simulate,
+  wait,
 };
 
 const OVERVIEW = `opc-auth-proxy ${VERSION}: a local auth proxy for Oracle Compute Cloud Service (Classic)

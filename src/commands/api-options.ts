@@ -1,0 +1,71 @@
+// Owns what `auth` and `refresh_token` share: their API options (endpoint, extra CA, call timeout,
+// cookie file) checked up front, and a one-shot auth client that is closed after use.
+
+import { readFile } from "node:fs/promises";
+import { createAuthClient, type AuthClient } from "../session/api-auth.js";
+import { DEFAULT_SESSION_TTL_MS, expiryOf, type IssuedCookie } from "../session/cookie.js";
+import { writeCookieFile } from "../session/cookie-file.js";
+import { createUpstream } from "../upstream/upstream.js";
+import { parseDuration, parseHttpUrl, type OptionTable, type Parsed } from "../options.js";
+
+export const API_OPTIONS = {
+  api: { type: "string", env: ["OPC_API", "OPC_ENDPOINT"] },
+  "cookie-file": { type: "string" },
+  "ca-file": { type: "string", env: ["OPC_PROXY_CA_FILE"] },
+  timeout: { type: "string" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+} as const satisfies OptionTable;
+
+export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
+
+export interface ApiOptions {
+  api: URL | undefined;
+  /** Where --api came from, for messages. */
+  apiFrom: string | undefined;
+  ca: string | undefined;
+  timeoutMs: number;
+  cookieFile: string | undefined;
+}
+
+/** Reads the shared options, adding a message per problem (each naming its flag or variable). */
+export async function apiOptions(p: Parsed, problems: string[]): Promise<ApiOptions> {
+  const apiOpt = p.get("api");
+  const api = apiOpt ? parseHttpUrl(apiOpt.value, apiOpt.from, problems) : undefined;
+  const timeoutOpt = p.get("timeout");
+  const timeoutMs = (timeoutOpt ? parseDuration(timeoutOpt.value, timeoutOpt.from, problems) : undefined) ?? DEFAULT_CALL_TIMEOUT_MS;
+  const caOpt = p.get("ca-file");
+  let ca: string | undefined;
+  if (caOpt) {
+    try {
+      ca = await readFile(caOpt.value, "utf8");
+      if (!ca.includes("-----BEGIN CERTIFICATE-----")) problems.push(`${caOpt.from}: ${caOpt.value} holds no PEM certificate`);
+    } catch (err) {
+      problems.push(`${caOpt.from}: cannot read ${caOpt.value}: ${(err as Error).message}`);
+    }
+  }
+  return { api, apiFrom: apiOpt?.from, ca, timeoutMs, cookieFile: p.get("cookie-file")?.value };
+}
+
+/** Runs `fn` with an auth client for `api`, closing its connections afterwards. */
+export async function withAuthClient<T>(api: URL, opts: Pick<ApiOptions, "ca" | "timeoutMs">, fn: (auth: AuthClient) => Promise<T>): Promise<T> {
+  const upstream = createUpstream({ api, ca: opts.ca });
+  try {
+    return await fn(createAuthClient(upstream, opts.timeoutMs));
+  } finally {
+    upstream.close();
+  }
+}
+
+/** Token and session expiry of a cookie just issued; `sessionEnd` when known from elsewhere. */
+export function expiryNow(issued: IssuedCookie, now: number, sessionEnd?: number): { tokenExpiresAt: number; sessionExpiresAt: number } {
+  const e = expiryOf(issued, now, sessionEnd !== undefined ? sessionEnd - DEFAULT_SESSION_TTL_MS : now);
+  return { tokenExpiresAt: e.tokenExpiresAt, sessionExpiresAt: e.sessionExpiresAt };
+}
+
+/** Writes the cookie file after a login or refresh; the message of a failure names the path. */
+export function saveCookie(path: string, api: URL, user: string | undefined, value: string, expiry: { tokenExpiresAt: number; sessionExpiresAt: number }): Promise<void> {
+  return writeCookieFile(path, { api, user, value, ...expiry });
+}
+
+export const iso = (t: number): string => new Date(t).toISOString();

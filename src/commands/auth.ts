@@ -1,0 +1,114 @@
+// Owns the `auth` subcommand (the Oracle CLI's): one login, then `export OPC_COOKIE='<value>'` on
+// standard output for `eval`; every other word goes to standard error, and never a secret.
+
+import { promptPassword, readPasswordFile } from "../credentials.js";
+import { ProxyError, errorMessage } from "../errors.js";
+import { checkComputeUser, parseOptions } from "../options.js";
+import { AuthFailure } from "../session/api-auth.js";
+import { VERSION } from "../version.js";
+import { API_OPTIONS, apiOptions, expiryNow, iso, saveCookie, withAuthClient } from "./api-options.js";
+import { exportLine } from "./shell-export.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command } from "./types.js";
+
+const USAGE = "Usage: opc-auth-proxy auth USER PASSWORD_FILE|- [--api URL] [--cookie-file PATH]";
+
+export const AUTH_HELP = `${USAGE}
+
+Logs in to the Oracle Compute Cloud Service (Classic) API once and prints one line on standard
+output, export OPC_COOKIE='<value>', so that eval "$(opc-auth-proxy auth ...)" sets OPC_COOKIE in
+your shell. Everything else goes to standard error. The token lasts 30 minutes; extend it with
+opc-auth-proxy refresh_token, up to the session end 3 hours after login.
+
+Arguments:
+  USER                      the two-part user /Compute-<identity domain>/<user> (case-sensitive)
+  PASSWORD_FILE|-           a file holding the password (mode 600; one trailing newline ignored), or -
+                            to type it without echo (or read one line from standard input if not a terminal)
+
+Options:
+  --api URL                 API endpoint; env OPC_API (alias OPC_ENDPOINT); required
+  --cookie-file PATH        also write the cookie to PATH as a Netscape cookie file (mode 600) for curl -b
+  --ca-file PATH            extra CA certificates (PEM) to trust for the API; env OPC_PROXY_CA_FILE
+  --timeout DUR             give up when the API does not answer within DUR (default 30s)
+  -h, --help                show this help
+  --version                 show the version
+
+Exit codes: 0 logged in; 1 login failed (wrong credentials: the API's message); 2 bad usage.
+
+Examples:
+  export OPC_API=https://compute.uscom-central-1.oraclecloud.com
+  eval "$(opc-auth-proxy auth /Compute-acme/jack.jones@example.com ~/.opc/password)"
+  curl -b "nimbula=$OPC_COOKIE" "$OPC_API/instance/Compute-acme/"
+  pass show opc | opc-auth-proxy auth /Compute-acme/jack.jones@example.com - --cookie-file ~/.opc/cookies
+`;
+
+export interface AuthDeps {
+  now?: () => number;
+}
+
+export function authCommand(deps: AuthDeps = {}): Command {
+  const now = deps.now ?? Date.now;
+  return async (argv, io) => {
+    const fail = (code: number, message: string): number => {
+      io.stderr.write(`opc-auth-proxy auth: ${message}\n`);
+      return code;
+    };
+    const p = parseOptions(argv, API_OPTIONS, io.env, true);
+    if (p.flag("help")) return void io.stdout.write(AUTH_HELP), EXIT_OK;
+    if (p.flag("version")) return void io.stdout.write(`opc-auth-proxy ${VERSION}\n`), EXIT_OK;
+
+    const problems = [...p.problems];
+    const [user, passwordFile, ...extra] = p.positionals;
+    if (user === undefined || passwordFile === undefined) problems.push("USER and PASSWORD_FILE (or - to prompt) are required");
+    if (extra.length > 0) problems.push(`unexpected argument "${extra[0]}" after USER PASSWORD_FILE`);
+    if (user !== undefined) checkComputeUser(user, "USER", problems);
+    const opts = await apiOptions(p, problems);
+    if (!opts.api && !opts.apiFrom) problems.push("--api (OPC_API) is required: the API endpoint, e.g. https://compute.uscom-central-1.oraclecloud.com");
+    let password: string | undefined;
+    if (passwordFile !== undefined && passwordFile !== "-") {
+      password = await readPasswordFile(passwordFile).catch((err: unknown) => {
+        problems.push(`PASSWORD_FILE: ${errorMessage(err)}`);
+        return undefined;
+      });
+    }
+    if (problems.length > 0) {
+      return fail(EXIT_USAGE, `bad usage:\n${problems.map((x) => `  - ${x}`).join("\n")}\n${USAGE}\nSee opc-auth-proxy auth --help.`);
+    }
+    const api = opts.api!;
+    if (password === undefined) {
+      try {
+        password = await promptPassword(io, `Password for ${user}: `);
+      } catch (err) {
+        return fail(err instanceof ProxyError && err.status === 2 ? EXIT_USAGE : EXIT_FAILURE, errorMessage(err));
+      }
+    }
+
+    const started = now();
+    let issued;
+    try {
+      issued = await withAuthClient(api, opts, (auth) => auth.authenticate(user!, password!));
+    } catch (err) {
+      if (err instanceof AuthFailure && err.kind === "rejected") {
+        const where = passwordFile === "-" ? "the password typed" : `the password in ${passwordFile}`;
+        return fail(EXIT_FAILURE, `${err.message} (user ${user} at ${api.origin}; check the user name, which is case-sensitive, and ${where})`);
+      }
+      return fail(EXIT_FAILURE, errorMessage(err));
+    }
+    const expiry = expiryNow(issued, started);
+    let code = EXIT_OK;
+    if (opts.cookieFile) {
+      try {
+        await saveCookie(opts.cookieFile, api, user, issued.value, expiry);
+      } catch (err) {
+        code = fail(EXIT_FAILURE, errorMessage(err));
+      }
+    }
+    io.stdout.write(exportLine(issued.value));
+    io.stderr.write(
+      `opc-auth-proxy auth: logged in as ${user}; the token expires at ${iso(expiry.tokenExpiresAt)}; ` +
+        `extend it with opc-auth-proxy refresh_token until the session ends at ${iso(expiry.sessionExpiresAt)}\n`,
+    );
+    return code;
+  };
+}
+
+export const auth: Command = authCommand();
