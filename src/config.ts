@@ -4,6 +4,7 @@
 import { readFile } from "node:fs/promises";
 import { readPasswordFile } from "./credentials.js";
 import { ConfigError, ProxyError } from "./errors.js";
+import { parseAllowHost } from "./http/host-names.js";
 import { parseListen, type ListenAddress } from "./listen.js";
 import { LOG_LEVELS, type LogLevel } from "./log.js";
 import {
@@ -132,12 +133,17 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
   const drainOpt = p.get("drain-timeout");
   const drainTimeoutMs = drainOpt ? parseDuration(drainOpt.value, drainOpt.from, problems) : 20_000;
 
-  const allowHosts = p.getAll("allow-host").map((h) => h.value.toLowerCase());
-  const allowOrigins = p.getAll("allow-origin").map((o) => o.value.replace(/\/+$/, "").toLowerCase());
+  const allowHosts: string[] = [];
+  for (const h of p.getAll("allow-host")) {
+    const r = parseAllowHost(h.value);
+    if ("name" in r) allowHosts.push(r.name);
+    else problems.push(`${h.from}: ${r.problem}`);
+  }
+  const allowOrigins: string[] = [];
   for (const o of p.getAll("allow-origin")) {
-    if (!/^https?:\/\/[^/\s]+\/*$/i.test(o.value)) {
-      problems.push(`${o.from}: "${o.value}" is not an origin; use scheme://host[:port], e.g. http://localhost:3000`);
-    }
+    const origin = parseOrigin(o.value);
+    if (origin) allowOrigins.push(origin);
+    else problems.push(`${o.from}: "${o.value}" is not an origin; use scheme://host[:port], e.g. http://localhost:3000`);
   }
 
   const caOpt = p.get("ca-file");
@@ -174,3 +180,12 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
   };
 }
 
+/** The serialised origin a browser sends (lowercase, no default port), or undefined if `text` is not one. */
+function parseOrigin(text: string): string | undefined {
+  if (!/^https?:\/\/[^/\s@]+\/*$/i.test(text)) return undefined;
+  try {
+    return new URL(text).origin;
+  } catch {
+    return undefined;
+  }
+}

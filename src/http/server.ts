@@ -9,21 +9,45 @@ import { getRequestListener } from "@hono/node-server";
 import { ProxyError } from "../errors.js";
 import { originOf, type ListenAddress } from "../listen.js";
 import type { App } from "./app.js";
+import { onClientError, onConnect, requestErrorResponse } from "./socket-replies.js";
 
 export interface ServerLimits {
   /** Largest request head accepted; larger gets 431. */
   maxHeaderBytes: number;
-  /** Time allowed to send the request head (slow-loris). */
+  /** Time allowed to send the request head (slow-loris); past it, 408. */
   headersTimeoutMs: number;
   /** Idle keep-alive connections are closed after this long. */
   keepAliveTimeoutMs: number;
+  /**
+   * A connection in the middle of a request on which nothing moves, either way, for this long is
+   * closed (a stalled body, a client that stopped reading). Transfers that keep moving are never
+   * cut, however long they take; it must exceed the time the API may take to answer.
+   */
+  idleTimeoutMs: number;
+  /** How often Node checks the head timeout; it fires up to this much late. */
+  connectionsCheckingIntervalMs: number;
 }
 
 export const DEFAULT_LIMITS: ServerLimits = {
+  // Twice Node's default: a request head never carries the session cookie, but SDKs add headers.
   maxHeaderBytes: 32 * 1024,
   headersTimeoutMs: 15_000,
   keepAliveTimeoutMs: 30_000,
+  idleTimeoutMs: 120_000,
+  connectionsCheckingIntervalMs: 1_000,
 };
+
+/**
+ * Limits for a proxy whose API may take `upstreamTimeoutMs` per attempt: a client waits silently
+ * through up to two attempts and a login between them, so the idle timeout stays above that.
+ */
+export function limitsFor(upstreamTimeoutMs: number, overrides: Partial<ServerLimits> = {}): ServerLimits {
+  return {
+    ...DEFAULT_LIMITS,
+    idleTimeoutMs: Math.max(DEFAULT_LIMITS.idleTimeoutMs, 2 * upstreamTimeoutMs + 40_000),
+    ...overrides,
+  };
+}
 
 export interface Listening {
   server: http.Server;
@@ -41,13 +65,23 @@ export async function listen(app: App, address: ListenAddress, limits: ServerLim
       // No whole-request timeout: it would cut legitimate long uploads and downloads.
       requestTimeout: 0,
       keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: limits.connectionsCheckingIntervalMs,
+      // A missing Host gets a JSON 400 from the app's error path instead of an empty one.
+      requireHostHeader: false,
     },
-    getRequestListener(app.fetch, { autoCleanupIncoming: false, overrideGlobalObjects: false }),
+    getRequestListener(app.fetch, {
+      autoCleanupIncoming: false,
+      overrideGlobalObjects: false,
+      errorHandler: requestErrorResponse,
+    }),
   );
+  server.timeout = limits.idleTimeoutMs;
+  server.on("clientError", onClientError(limits.maxHeaderBytes));
+  server.on("connect", onConnect);
   if (address.kind === "unix") await removeStaleSocket(address.path);
   const failed = once(server, "error").then(([err]) => Promise.reject(listenError(err as NodeJS.ErrnoException, address)));
   failed.catch(() => undefined);
-  if (address.kind === "unix") server.listen(address.path);
+  if (address.kind === "unix") listenOwnerOnly(server, address.path);
   else server.listen(address.port, address.host);
   await Promise.race([once(server, "listening"), failed]);
   let url: string;
@@ -75,6 +109,20 @@ export async function listen(app: App, address: ListenAddress, limits: ServerLim
       if (address.kind === "unix") await unlink(address.path).catch(() => undefined);
     },
   };
+}
+
+/**
+ * Whoever can connect to the socket acts as the user: it is created 0600 (the bind happens within
+ * listen(), under this umask), so there is no moment at which others could connect. The chmod
+ * after listening stays as a second line of defence.
+ */
+function listenOwnerOnly(server: http.Server, path: string): void {
+  const previous = process.umask(0o177);
+  try {
+    server.listen(path);
+  } finally {
+    process.umask(previous);
+  }
 }
 
 /** A socket file left by a crashed run is replaced; any other kind of file is never touched. */
