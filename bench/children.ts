@@ -169,6 +169,32 @@ export async function cpuSeconds(pid: number): Promise<number | undefined> {
   }
 }
 
+/** CPU seconds the whole machine spent busy so far (Linux /proc/stat); undefined elsewhere. */
+export async function machineBusySeconds(): Promise<number | undefined> {
+  try {
+    const line = (await readFile("/proc/stat", "utf8")).split("\n")[0]!;
+    const n = line.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal ...: everything but idle and iowait is busy.
+    const busy = n.reduce((a, b) => a + b, 0) - n[3]! - (n[4] ?? 0);
+    return Number.isFinite(busy) ? busy / 100 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds of this process plus its children already reaped (wrk, tsc); Linux only. */
+export async function selfAndReapedSeconds(): Promise<number | undefined> {
+  try {
+    const stat = await readFile("/proc/self/stat", "utf8");
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime, stime, cutime, cstime are fields 14 to 17.
+    const ticks = Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14]);
+    return Number.isFinite(ticks) ? ticks / 100 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Resident set size in bytes of a Linux process (VmRSS); undefined elsewhere. */
 export async function rssBytes(pid: number): Promise<number | undefined> {
   try {

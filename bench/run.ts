@@ -3,10 +3,10 @@
 // ratios, and writes .bench/results.json. Options: npm run bench -- --help.
 
 import { cpus, tmpdir } from "node:os";
-import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { cpuSeconds, killChildrenOnExit, removeOnExit, stopAll } from "./children.js";
+import { cpuSeconds, killChildrenOnExit, machineBusySeconds, removeOnExit, selfAndReapedSeconds, stopAll } from "./children.js";
 import { runNodeLoad, totalErrors, type LoadResult, type LoadSpec } from "./load.js";
 import { startNginx, type NginxProcess } from "./nginx.js";
 import { formatProfile, summarizeProfile, type ProfileSummary } from "./profile.js";
@@ -25,6 +25,7 @@ process, built dist/), and through nginx adding a static cookie (the reference p
   --connections N    concurrent keep-alive connections (default 32)
   --threads N        wrk threads (default 2)
   --cases LIST       comma-separated: small,big,upload (default all)
+  --rounds N         run every case N times, interleaved, and report each target's median (default 1)
   --node-load        use the built-in Node load loop even when wrk is installed
   --no-nginx         leave out the nginx reference proxy
   --no-install       never run apt-get for missing nginx/wrk
@@ -66,6 +67,12 @@ interface RunResult {
   /** CPU time the proxying process used per request (proxy or nginx master+workers). */
   cpuUsPerRequest?: number;
   peakRssBytes?: number;
+  /**
+   * Cores' worth of CPU used by processes outside the benchmark during the run (machine busy time
+   * minus the benchmark's own processes); above 0.1 the run was disturbed.
+   */
+  otherLoadCores?: number;
+  round: number;
 }
 
 interface CaseResult {
@@ -74,7 +81,10 @@ interface CaseResult {
   method: string;
   path: string;
   bodyBytes: number;
+  /** The median run (by req/s) of each target. */
   runs: RunResult[];
+  /** Every run, all rounds. */
+  allRuns: RunResult[];
   ratios: {
     proxyVsDirect?: { rps: number; p50: number; p99: number };
     proxyVsNginx?: { rps: number; p50: number; p99: number };
@@ -90,6 +100,7 @@ function options() {
       connections: { type: "string", default: "32" },
       threads: { type: "string", default: "2" },
       cases: { type: "string", default: "small,big,upload" },
+      rounds: { type: "string", default: "1" },
       "node-load": { type: "boolean", default: false },
       "no-nginx": { type: "boolean", default: false },
       "no-install": { type: "boolean", default: false },
@@ -114,6 +125,7 @@ function options() {
     connections: Math.round(num("connections", values.connections, 1, 1000)),
     threads: Math.round(num("threads", values.threads, 1, 64)),
     cases,
+    rounds: Math.round(num("rounds", values.rounds, 1, 20)),
     nodeLoad: values["node-load"],
     nginx: !values["no-nginx"],
     install: !values["no-install"],
@@ -132,7 +144,7 @@ async function main(): Promise<void> {
 
   const cores = cpus().length;
   const notes: string[] = [];
-  const busyBefore = await machineBusy();
+  const busyBefore = await machineBusy(cores);
   if (busyBefore !== undefined && busyBefore > 0.15) {
     notes.push(`other work used ${(busyBefore * 100).toFixed(0)}% of the CPU just before the run: it competes for the cores, so these numbers are noisy; run again on a quiet machine`);
   }
@@ -183,46 +195,22 @@ async function main(): Promise<void> {
 
     const script = useWrk ? await writeWrkScript(tmp) : "";
     const load = (spec: LoadSpec) => (useWrk ? runWrk(tools.wrk!, script, spec) : runNodeLoad(spec));
-    const total = opts.cases.length * targets.length * (opts.durationS + opts.warmupS);
-    log(`measuring ${opts.cases.length} case(s) x ${targets.length} target(s), about ${Math.ceil(total)} s; ${cores} cores shared by the load generator and all servers`);
+    const total = opts.rounds * opts.cases.length * targets.length * (opts.durationS + opts.warmupS);
+    log(`measuring ${opts.cases.length} case(s) x ${targets.length} target(s) x ${opts.rounds} round(s), about ${Math.ceil(total)} s; ${cores} cores shared by the load generator and all servers`);
 
     for (const c of opts.cases) {
-      const runs: RunResult[] = [];
-      for (const t of targets) {
-        const spec: LoadSpec = {
-          origin: t.origin,
-          path: c.path,
-          method: c.method,
-          bodyBytes: c.bodyBytes,
-          connections: opts.connections,
-          threads: opts.threads,
-          durationS: opts.warmupS,
-          timeoutS: 5,
-          cookie: t.cookie,
-        };
-        if (opts.warmupS > 0) await load(spec);
-        await upstream.reset();
-        const usage = usageOf(t.name, proxy, nginx);
-        const before = await usage();
-        const sampler = sampleRss(t.name, proxy, nginx);
-        const r = await load({ ...spec, durationS: opts.durationS }).finally(() => sampler.stop());
-        const after = await usage();
-        const up = await upstream.stats();
-        const errors = totalErrors(r.errors) + up.missingCookie + up.badCookie + up.badBody;
-        const payload = c.method === "POST" ? r.requests * c.bodyBytes : r.bytesRead;
-        const run: RunResult = {
-          target: t.name,
-          load: r,
-          upstream: up,
-          errors,
-          mibPerS: c.id === "small" ? undefined : payload / r.durationS / 1024 / 1024,
-          cpuUsPerRequest: before !== undefined && after !== undefined && r.requests > 0 ? ((after - before) * 1e6) / r.requests : undefined,
-          peakRssBytes: await sampler.peak(),
-        };
-        runs.push(run);
-        log(`${c.label.padEnd(10)} ${t.name.padEnd(6)} ${fmtInt(r.rps).padStart(8)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  errors ${errors}`);
+      const allRuns: RunResult[] = [];
+      for (let round = 1; round <= opts.rounds; round++) {
+        for (const t of targets) {
+          const run = await measure(c, t, round, { opts, load, upstream, proxy, nginx });
+          allRuns.push(run);
+          const r = run.load;
+          const busy = run.otherLoadCores !== undefined && run.otherLoadCores > DISTURBED ? `  (other processes used ${run.otherLoadCores.toFixed(2)} cores)` : "";
+          log(`${c.label.padEnd(10)} ${t.name.padEnd(6)} ${fmtInt(r.rps).padStart(8)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  errors ${run.errors}${busy}`);
+        }
       }
-      results.push({ id: c.id, label: c.label, method: c.method, path: c.path, bodyBytes: c.bodyBytes, runs, ratios: ratiosOf(runs) });
+      const runs = targets.map((t) => median(allRuns.filter((r) => r.target === t.name)));
+      results.push({ id: c.id, label: c.label, method: c.method, path: c.path, bodyBytes: c.bodyBytes, runs, allRuns, ratios: ratiosOf(runs) });
     }
   } finally {
     const stopping = [nginx?.child.stop(), proxy?.child.stop(opts.profile ? 15_000 : 5_000), upstream?.child.stop()];
@@ -250,6 +238,7 @@ async function main(): Promise<void> {
     settings: {
       durationS: opts.durationS,
       warmupS: opts.warmupS,
+      rounds: opts.rounds,
       connections: opts.connections,
       threads: useWrk ? opts.threads : undefined,
       loadGenerator: useWrk ? "wrk" : "node",
@@ -272,22 +261,75 @@ async function main(): Promise<void> {
   if (bad.length > 0) process.exitCode = 1;
 }
 
-/** Share of all cores busy over one second (Linux /proc/stat), before anything starts. */
-async function machineBusy(): Promise<number | undefined> {
-  const read = async () => {
-    const line = (await readFile("/proc/stat", "utf8")).split("\n")[0]!;
-    const n = line.trim().split(/\s+/).slice(1).map(Number);
-    const idle = n[3]! + (n[4] ?? 0);
-    return { idle, total: n.reduce((a, b) => a + b, 0) };
+/** A run counts as disturbed when other processes used more than this many cores meanwhile. */
+const DISTURBED = 0.1;
+
+interface Rig {
+  opts: ReturnType<typeof options>;
+  load(spec: LoadSpec): Promise<LoadResult>;
+  upstream: UpstreamProcess;
+  proxy: ProxyProcess;
+  nginx: NginxProcess | undefined;
+}
+
+/** One warm-up and one measured load run of case `c` against target `t`. */
+async function measure(c: CaseDef, t: Target, round: number, rig: Rig): Promise<RunResult> {
+  const { opts, load, upstream, proxy, nginx } = rig;
+  const spec: LoadSpec = {
+    origin: t.origin,
+    path: c.path,
+    method: c.method,
+    bodyBytes: c.bodyBytes,
+    connections: opts.connections,
+    threads: opts.threads,
+    durationS: opts.warmupS,
+    timeoutS: 5,
+    cookie: t.cookie,
   };
-  try {
-    const a = await read();
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const b = await read();
-    return b.total > a.total ? 1 - (b.idle - a.idle) / (b.total - a.total) : undefined;
-  } catch {
-    return undefined;
-  }
+  if (opts.warmupS > 0) await load(spec);
+  await upstream.reset();
+  const usage = usageOf(t.name, proxy, nginx);
+  const ours = async () => {
+    const parts = [await selfAndReapedSeconds(), await cpuSeconds(upstream.child.pid), t.name === "direct" ? 0 : await usage()];
+    return parts.every((x) => x !== undefined) ? parts.reduce((a, b) => a! + b!, 0) : undefined;
+  };
+  const before = { target: await usage(), ours: await ours(), machine: await machineBusySeconds(), at: performance.now() };
+  const sampler = sampleRss(t.name, proxy, nginx);
+  const r = await load({ ...spec, durationS: opts.durationS }).finally(() => sampler.stop());
+  const after = { target: await usage(), ours: await ours(), machine: await machineBusySeconds(), at: performance.now() };
+  const up = await upstream.stats();
+  const payload = c.method === "POST" ? r.requests * c.bodyBytes : r.bytesRead;
+  const delta = (k: "target" | "ours" | "machine") => (before[k] !== undefined && after[k] !== undefined ? after[k]! - before[k]! : undefined);
+  const target = delta("target");
+  const oursUsed = delta("ours");
+  const machine = delta("machine");
+  return {
+    target: t.name,
+    round,
+    load: r,
+    upstream: up,
+    errors: totalErrors(r.errors) + up.missingCookie + up.badCookie + up.badBody,
+    mibPerS: c.id === "small" ? undefined : payload / r.durationS / 1024 / 1024,
+    cpuUsPerRequest: target !== undefined && r.requests > 0 ? (target * 1e6) / r.requests : undefined,
+    peakRssBytes: await sampler.peak(),
+    otherLoadCores:
+      oursUsed !== undefined && machine !== undefined ? Math.max(0, (machine - oursUsed) / ((after.at - before.at) / 1000)) : undefined,
+  };
+}
+
+/** The run with the median req/s (the lower middle one for an even count). */
+function median(runs: RunResult[]): RunResult {
+  const sorted = [...runs].sort((a, b) => a.load.rps - b.load.rps);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+/** Share of all cores busy over one second (Linux), before anything starts. */
+async function machineBusy(cores: number): Promise<number | undefined> {
+  const a = await machineBusySeconds();
+  const t0 = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const b = await machineBusySeconds();
+  return a !== undefined && b !== undefined ? (b - a) / ((performance.now() - t0) / 1000) / cores : undefined;
 }
 
 /** One request through every target before loading: right status, body and cookie upstream. */
@@ -370,7 +412,7 @@ function formatReport(
       rows.push([
         i === 0 ? c.label : "",
         r.target,
-        fmtInt(r.load.rps),
+        (r.otherLoadCores !== undefined && r.otherLoadCores > DISTURBED ? "*" : "") + fmtInt(r.load.rps),
         r.load.p50Ms.toFixed(2),
         r.load.p99Ms.toFixed(2),
         String(r.errors),
@@ -384,7 +426,7 @@ function formatReport(
   const line = (cells: string[]) => cells.map((s, i) => (i < 2 ? s.padEnd(widths[i]!) : s.padStart(widths[i]!))).join("  ");
   const out = [
     "",
-    `opc-auth-proxy benchmark: loopback, ${useWrk ? `wrk -t${opts.threads} -c${opts.connections} -d${opts.durationS}s` : `Node keep-alive loop, ${opts.connections} connections, ${opts.durationS}s`} per run after ${opts.warmupS}s warm-up`,
+    `opc-auth-proxy benchmark: loopback, ${useWrk ? `wrk -t${opts.threads} -c${opts.connections} -d${opts.durationS}s` : `Node keep-alive loop, ${opts.connections} connections, ${opts.durationS}s`} per run after ${opts.warmupS}s warm-up${opts.rounds > 1 ? `, median of ${opts.rounds} interleaved rounds` : ""}`,
     `NOTE: this machine has ${cores} cores, shared by the load generator, the upstream and the proxy under test; absolute numbers are low, compare the ratios.`,
     "",
     line(head),
@@ -403,6 +445,11 @@ function formatReport(
     out.push(`  ${c.label.padEnd(10)}  ${parts.join("; ")}`);
   }
   out.push("", `Proxy RSS (its /-/metrics): ${fmtMiB(report.proxyIdleRssBytes)} idle after login, ${fmtMiB(report.proxyPeakRssBytes)} peak under load.`);
+  const disturbed = report.cases.flatMap((c) => c.runs).filter((r) => r.otherLoadCores !== undefined && r.otherLoadCores > DISTURBED);
+  if (disturbed.length > 0) {
+    const worst = Math.max(...disturbed.map((r) => r.otherLoadCores!));
+    out.push(`* other processes on this machine used up to ${worst.toFixed(2)} cores during these runs: they are disturbed; run again on a quiet machine (or use --rounds 3).`);
+  }
   out.push("CPU µs/req: CPU time of the proxying process (opc-auth-proxy, or nginx master+worker) per request.");
   out.push("errors: socket errors and timeouts + responses >= 400 + requests that reached the upstream without its cookie.");
   for (const n of report.notes) out.push(`NOTE: ${n}`);
