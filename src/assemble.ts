@@ -5,7 +5,8 @@ import { systemClock, systemRandom, type Clock, type Random } from "./clock.js";
 import type { Config } from "./config.js";
 import type { Credentials } from "./credentials.js";
 import { createApp } from "./http/app.js";
-import { listen, type Listening } from "./http/server.js";
+import { createGuard } from "./http/guards.js";
+import { limitsFor, listen, type Listening, type ServerLimits } from "./http/server.js";
 import type { Logger } from "./log.js";
 import { createForwarder } from "./proxy/forwarder.js";
 import { createAuthClient } from "./session/api-auth.js";
@@ -14,6 +15,7 @@ import { SessionManager } from "./session/manager.js";
 import { shareCookie } from "./session/shared-cookie.js";
 import { createMetrics } from "./telemetry/metrics.js";
 import { logSessionEvents } from "./telemetry/session-log.js";
+import { routeLogLine } from "./upstream/proxy-env.js";
 import { createUpstream, type Upstream } from "./upstream/upstream.js";
 import { VERSION } from "./version.js";
 
@@ -38,7 +40,9 @@ export interface AssembleDeps {
   policy?: Partial<RetryPolicy>;
   /** Process-wide metrics (CPU, memory); off in tests that run many proxies in one process. */
   processMetrics?: boolean;
-  /** The process environment (OPC_COOKIE may hand over a session at start); undefined: none is read. */
+  /** Listener limits over the defaults (tests shorten the head timeout). */
+  serverLimits?: Partial<ServerLimits>;
+  /** The process environment (OPC_COOKIE may hand over a session at start; HTTPS_PROXY, HTTP_PROXY and NO_PROXY route to the API); undefined: none is read. */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -58,7 +62,11 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
     api: settings.api,
     ca: settings.ca,
     insecureSkipTlsVerify: settings.insecureSkipTlsVerify,
+    // HTTPS_PROXY / HTTP_PROXY / NO_PROXY; with no env (the built-in simulator) the API is direct.
+    env: deps.env,
   });
+  const route = routeLogLine(upstream.route);
+  if (route) log.info(...route);
   const session = new SessionManager({
     auth: createAuthClient(upstream, Math.min(settings.upstreamTimeoutMs, 30_000)),
     credentials: deps.credentials,
@@ -90,8 +98,9 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
     facts: () => ({ version: VERSION, api: upstream.origin + upstream.basePath, listen: settings.listenText, startedAt, draining }),
     registry: metrics.registry,
     clock,
+    guard: createGuard(settings),
   });
-  const listening = await listen(app, settings.listen);
+  const listening = await listen(app, settings.listen, limitsFor(settings.upstreamTimeoutMs, deps.serverLimits));
   return {
     url: listening.url,
     session,

@@ -36,6 +36,8 @@ export interface ExchangeDeps {
   /** Starts one attempt: hands the stand-in request to http-proxy-middleware. */
   send(fwd: ForwardRequest, res: ServerResponse): void;
   onDone?(record: ExchangeRecord): void;
+  /** The message for a failed connection to the API (TLS trust, proxy); a generic one if absent. */
+  describeError?(err: Error): string;
 }
 
 /** What http-proxy sees as "the request": the body stream plus the fields it reads. */
@@ -151,7 +153,8 @@ export class Exchange {
       this.retry(fwd, "reset", fwd.cookie).catch((e: unknown) => this.fail(e));
       return;
     }
-    this.fail(new ProxyError("API_UNREACHABLE", `cannot reach the API: ${code ? `${code} ` : ""}${err.message}`, 502));
+    const message = this.deps.describeError?.(err) ?? `cannot reach the API: ${code ? `${code} ` : ""}${err.message}`;
+    this.fail(new ProxyError("API_UNREACHABLE", message, 502));
   }
 
   private async onUnauthorized(fwd: ForwardRequest, upstream: IncomingMessage): Promise<void> {

@@ -3,6 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createProxyMiddleware } from "http-proxy-middleware";
+import { describeNetError } from "../upstream/net-errors.js";
 import type { Upstream } from "../upstream/upstream.js";
 import { ProxyError, errorMessage } from "../errors.js";
 import { Exchange, type ExchangeRecord, type ForwardRequest, type SessionHandle } from "./exchange.js";
@@ -52,6 +53,7 @@ export function createForwarder(opts: ForwarderOptions): Forward {
       });
     },
     onDone: opts.onExchange,
+    describeError: (err: Error) => describeNetError(opts.upstream, err),
   };
 
   return (req, res) =>

@@ -4,6 +4,7 @@
 import http from "node:http";
 import https from "node:https";
 import { ProxyError } from "../errors.js";
+import { describeNetError } from "./net-errors.js";
 import { EXACT_PATH_HEADER, type Upstream } from "./upstream.js";
 
 export interface CallRequest {
@@ -61,13 +62,7 @@ export function call(upstream: Upstream, req: CallRequest): Promise<CallResponse
 }
 
 function unreachable(upstream: Upstream, err: Error): ProxyError {
-  const code = (err as NodeJS.ErrnoException).code;
-  return new ProxyError(
-    "API_UNREACHABLE",
-    `cannot reach the API at ${upstream.origin}: ${code ? `${code} ` : ""}${err.message}`,
-    502,
-    { cause: err },
-  );
+  return new ProxyError("API_UNREACHABLE", describeNetError(upstream, err), 502, { cause: err });
 }
 
 /** The `message` of a Compute API JSON error body, or a short excerpt of whatever came back. */

@@ -5,6 +5,8 @@
 import http from "node:http";
 import https from "node:https";
 import { rootCertificates } from "node:tls";
+import { forwardAgent, tunnelAgent, type PooledOptions, type TlsTrust } from "./proxy-agents.js";
+import { routeFor, type Route } from "./proxy-env.js";
 
 export interface UpstreamOptions {
   /** The API base URL, e.g. https://compute.uscom-central-1.oraclecloud.com */
@@ -13,8 +15,10 @@ export interface UpstreamOptions {
   ca?: string;
   /** Test rigs only: accept any certificate. */
   insecureSkipTlsVerify?: boolean;
-  /** A pre-built agent (for example one that tunnels through HTTPS_PROXY). */
+  /** A pre-built agent; it replaces the one chosen from `env`. */
   agent?: http.Agent;
+  /** Where HTTPS_PROXY, HTTP_PROXY and NO_PROXY are read; undefined: always connect directly. */
+  env?: NodeJS.ProcessEnv;
   /** Idle keep-alive sockets are closed after this long: below the API's own idle timeout. */
   idleSocketMs?: number;
 }
@@ -26,6 +30,8 @@ export interface Upstream {
   /** Path prefix of the API URL without a trailing slash ("" for most endpoints). */
   readonly basePath: string;
   readonly agent: http.Agent;
+  /** How the API is reached: directly, or through a proxy from the environment. */
+  readonly route: Route;
   close(): void;
 }
 
@@ -34,26 +40,28 @@ export const EXACT_PATH_HEADER = "x-opc-auth-proxy-exact-path";
 
 export function createUpstream(opts: UpstreamOptions): Upstream {
   const api = opts.api;
-  const idle = opts.idleSocketMs ?? 4_000;
-  const agent =
-    opts.agent ??
-    (api.protocol === "https:"
-      ? new https.Agent({
-          keepAlive: true,
-          timeout: idle,
-          scheduling: "lifo",
-          maxFreeSockets: 64,
-          // Adding a CA must not drop the public roots the API's certificate chains to.
-          ca: opts.ca ? [...rootCertificates, opts.ca] : undefined,
-          rejectUnauthorized: !opts.insecureSkipTlsVerify,
-        })
-      : new http.Agent({ keepAlive: true, timeout: idle, scheduling: "lifo", maxFreeSockets: 64 }));
-  preserveExactPaths(agent);
+  const pool: PooledOptions = { keepAlive: true, timeout: opts.idleSocketMs ?? 4_000, scheduling: "lifo", maxFreeSockets: 64 };
+  // Adding a CA must not drop the public roots the API's certificate chains to.
+  const trust: TlsTrust = { ca: opts.ca ? [...rootCertificates, opts.ca] : undefined, rejectUnauthorized: !opts.insecureSkipTlsVerify };
+  const route: Route = opts.agent ? { kind: "direct" } : routeFor(api, opts.env ?? {});
+  let agent: http.Agent;
+  let absolutePrefix = "";
+  let proxyAuthorization: string | undefined;
+  if (opts.agent) agent = opts.agent;
+  else if (route.kind === "proxy" && api.protocol === "https:") agent = tunnelAgent(route.url, pool, trust);
+  else if (route.kind === "proxy") {
+    const fwd = forwardAgent(route.url, pool, trust);
+    agent = fwd.agent;
+    absolutePrefix = api.origin;
+    proxyAuthorization = fwd.authorization;
+  } else agent = api.protocol === "https:" ? new https.Agent({ ...pool, ...trust }) : new http.Agent(pool);
+  preserveExactPaths(agent, absolutePrefix, proxyAuthorization);
   return {
     api,
     origin: api.origin,
     basePath: api.pathname.replace(/\/+$/, ""),
     agent,
+    route,
     close: () => agent.destroy(),
   };
 }
@@ -61,16 +69,20 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
 /**
  * http-proxy joins target and request paths with a regex that collapses `//`, but Compute API
  * paths are significant byte for byte. The agent sees each ClientRequest before its request line
- * is written, so it restores the exact path carried in EXACT_PATH_HEADER.
+ * is written, so it restores the exact path carried in EXACT_PATH_HEADER. Through a forward proxy
+ * the line carries the absolute target: the API's origin, then the exact path, joined as text.
  */
-function preserveExactPaths(agent: http.Agent): void {
+function preserveExactPaths(agent: http.Agent, absolutePrefix = "", proxyAuthorization?: string): void {
   const addRequest = (agent as unknown as AgentInternals).addRequest.bind(agent);
   (agent as unknown as AgentInternals).addRequest = (req, options) => {
     const exact = req.getHeader(EXACT_PATH_HEADER);
     if (typeof exact === "string") {
       req.removeHeader(EXACT_PATH_HEADER);
-      req.path = exact;
+      req.path = absolutePrefix + exact;
+    } else if (absolutePrefix !== "" && req.path.startsWith("/")) {
+      req.path = absolutePrefix + req.path;
     }
+    if (proxyAuthorization !== undefined) req.setHeader("proxy-authorization", proxyAuthorization);
     addRequest(req, options);
   };
 }

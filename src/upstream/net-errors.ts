@@ -1,0 +1,30 @@
+// Owns how a failed connection to the API is described: the error code, what it means, and for TLS
+// failures the flag that fixes them, so a login error says more than "self-signed certificate".
+
+import type { Upstream } from "./upstream.js";
+
+const UNTRUSTED = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_UNTRUSTED",
+]);
+
+/** "cannot reach the API at https://…: CODE message; <what to do>", without any request data. */
+export function describeNetError(upstream: Pick<Upstream, "origin" | "route">, err: Error): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const via = upstream.route.kind === "proxy" ? ` through ${upstream.route.display} (${upstream.route.from})` : "";
+  const base = `cannot reach the API at ${upstream.origin}${via}: ${code ? `${code} ` : ""}${err.message}`;
+  if (code !== undefined && UNTRUSTED.has(code)) {
+    return `${base}; the API's TLS certificate is not trusted: if it comes from a private CA, add that CA with --ca-file PATH`;
+  }
+  if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
+    return `${base}; the API's TLS certificate is not valid for this host name: check --api`;
+  }
+  if (code === "CERT_HAS_EXPIRED" || code === "CERT_NOT_YET_VALID") {
+    return `${base}; the API's TLS certificate is outside its validity period: check the system clock`;
+  }
+  return base;
+}

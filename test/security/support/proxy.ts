@@ -1,0 +1,70 @@
+// Starts the real proxy (assemble) in front of any API URL on an ephemeral loopback port, with a
+// fake clock and every log line captured: for tests whose upstream is not the simulator.
+
+import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
+import { assemble, type AssembleDeps, type ProxySettings, type RunningProxy } from "../../../src/assemble.js";
+import { staticCredentials, type Credentials } from "../../../src/credentials.js";
+import { createLogger, type LogLevel } from "../../../src/log.js";
+import { FakeClock } from "../../support/fake-clock.js";
+
+export const USER = "/Compute-acme/jack.jones@example.com";
+export const PASSWORD = "pw-Tr0ub4dor&3-never-logged";
+
+export interface TestProxy {
+  proxy: RunningProxy;
+  url: string;
+  port: number;
+  logs: string[];
+  clock: FakeClock;
+  close(): Promise<void>;
+}
+
+export interface TestProxyOptions {
+  settings?: Partial<ProxySettings>;
+  env?: NodeJS.ProcessEnv;
+  serverLimits?: AssembleDeps["serverLimits"];
+  credentials?: Credentials;
+  logLevel?: LogLevel;
+  /** Log in before returning; default true. */
+  start?: boolean;
+}
+
+export async function startProxy(api: string, opts: TestProxyOptions = {}): Promise<TestProxy> {
+  const clock = new FakeClock(Date.now());
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString("utf8").split("\n")) if (line) logs.push(line);
+      cb();
+    },
+  });
+  const proxy = await assemble(
+    {
+      api: new URL(api),
+      listen: { kind: "tcp", host: "127.0.0.1", port: 0 },
+      listenText: "127.0.0.1:0",
+      maxReplayBytes: 1024 * 1024,
+      upstreamTimeoutMs: 10_000,
+      allowHosts: [],
+      allowOrigins: [],
+      ca: undefined,
+      insecureSkipTlsVerify: false,
+      cookieFile: undefined,
+      ...opts.settings,
+    },
+    {
+      credentials: opts.credentials ?? staticCredentials(USER, PASSWORD, "the test password"),
+      log: createLogger(opts.logLevel ?? "debug", sink),
+      clock,
+      random: () => 0.5,
+      env: opts.env,
+      serverLimits: opts.serverLimits,
+    },
+  );
+  if (opts.start !== false) await proxy.session.start();
+  const port = proxy.listening.server.address() !== null && typeof proxy.listening.server.address() === "object"
+    ? (proxy.listening.server.address() as AddressInfo).port
+    : 0;
+  return { proxy, url: proxy.url, port, logs, clock, close: () => proxy.shutdown(100) };
+}
