@@ -3,7 +3,7 @@
 // and the nimbula Set-Cookie, so the session cookie never reaches a client.
 
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
-import { COOKIE_NAME, isNimbulaLine } from "../session/cookie.js";
+import { COOKIE_NAME, mentionsNimbula } from "../session/cookie.js";
 import { EXACT_PATH_HEADER } from "../upstream/upstream.js";
 
 /** RFC 9110 §7.6.1 connection-specific fields, plus the legacy ones proxies still see. */
@@ -44,8 +44,8 @@ export function responseHeaders(upstream: IncomingHttpHeaders): OutgoingHttpHead
   for (const name in upstream) {
     if (HOP_BY_HOP.has(name) || listed?.has(name)) continue;
     const value = upstream[name];
-    if (name === "set-cookie" && Array.isArray(value)) {
-      const kept = value.filter((line) => !isNimbulaLine(line));
+    if (name === "set-cookie" && value !== undefined) {
+      const kept = (typeof value === "string" ? [value] : value).filter((line) => !mentionsNimbula(line));
       if (kept.length > 0) out[name] = kept;
       continue;
     }

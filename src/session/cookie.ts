@@ -46,6 +46,14 @@ export function isNimbulaLine(line: string): boolean {
   return /^\s*nimbula=/i.test(line);
 }
 
+/**
+ * Whether a Set-Cookie line sets nimbula anywhere in it, also after a comma or semicolon (lines
+ * folded by a middlebox): such a line must never reach a client, even if it is not one to adopt.
+ */
+export function mentionsNimbula(line: string): boolean {
+  return /(?:^|[\s,;])nimbula\s*=/i.test(line);
+}
+
 function parseNimbulaLine(line: string): IssuedCookie | undefined {
   if (!isNimbulaLine(line)) return undefined;
   const start = line.indexOf("=") + 1;
