@@ -23,7 +23,9 @@ Options (a flag beats its environment variable):
   --allow-host NAME         also accept requests whose Host is NAME (repeatable; e.g. a compose service
                             name); env OPC_PROXY_ALLOW_HOSTS (comma-separated); always allowed: localhost,
                             127.0.0.1, [::1]
-  --allow-origin ORIGIN     accept browser requests from ORIGIN (repeatable); env OPC_PROXY_ALLOW_ORIGINS
+  --allow-origin ORIGIN     accept browser requests carrying Origin ORIGIN (repeatable; no CORS headers are
+                            sent, so it suits same-origin setups such as a dev server's proxy);
+                            env OPC_PROXY_ALLOW_ORIGINS
   --ca-file PATH            extra CA certificates (PEM) to trust for the API; env OPC_PROXY_CA_FILE
   --insecure-skip-tls-verify
                             do not verify the API's certificate (test rigs only; warns at start)
@@ -40,6 +42,7 @@ Options (a flag beats its environment variable):
   --version                 show the version
 
 Control endpoints (never forwarded): /-/healthz, /-/readyz, /-/status, /-/metrics.
+The API is reached through HTTPS_PROXY / HTTP_PROXY unless NO_PROXY matches it (a loopback API never is).
 Exit codes: 0 success (also after a clean drain on SIGTERM), 1 runtime failure, 2 bad usage.
 
 Examples:

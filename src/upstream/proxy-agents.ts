@@ -26,7 +26,16 @@ export interface TlsTrust {
  */
 export function tunnelAgent(proxy: URL, pool: PooledOptions, trust: TlsTrust): http.Agent {
   const { timeout, ...pooling } = pool;
-  const agent = new HttpsProxyAgent(proxy, { ...pooling, ...trust });
+  // The credentials travel as a header, not in the URL the agent keeps (and prints under DEBUG=*).
+  const bare = new URL(proxy.href);
+  bare.username = "";
+  bare.password = "";
+  const authorization = basicAuth(proxy);
+  const agent = new HttpsProxyAgent(bare, {
+    ...pooling,
+    ...trust,
+    ...(authorization ? { headers: { "Proxy-Authorization": authorization } } : {}),
+  });
   // HttpsProxyAgent keeps its own `options` empty; Node merges these into every request's options,
   // which is where the TLS connection to the API (and the idle timeout of pooled sockets) reads them.
   Object.assign((agent as unknown as { options: Record<string, unknown> }).options, { timeout, noDelay: true }, trust);

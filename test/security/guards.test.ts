@@ -6,6 +6,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { requestChecker, type GuardOptions, type GuardedRequest } from "../../src/http/guards.js";
 import { hostNameOf, parseAllowHost } from "../../src/http/host-names.js";
+import { isLoopbackHost } from "../../src/listen.js";
 
 const tcp: GuardOptions = { allowHosts: [], allowOrigins: [], listen: { kind: "tcp", host: "127.0.0.1", port: 8080 } };
 
@@ -196,5 +197,12 @@ describe("request targets and methods", () => {
     assert.equal(check(req({ host: "localhost", "transfer-encoding": "gzip" }, "/", "POST"))?.status, 400);
     assert.equal(check(req({ host: "localhost", "transfer-encoding": "chunked, gzip" }, "/", "POST"))?.status, 400);
     assert.equal(check(req({ host: "localhost", "transfer-encoding": "gzip, chunked" }, "/", "POST")), undefined);
+  });
+});
+
+describe("the non-loopback --listen warning", () => {
+  it("is given for every address but loopback ones", () => {
+    for (const h of ["127.0.0.1", "127.1.2.3", "::1", "localhost", "::ffff:127.0.0.1"]) assert.equal(isLoopbackHost(h), true, h);
+    for (const h of ["0.0.0.0", "::", "10.0.0.5", "opc-proxy", "127.0.0.1.nip.io", "localhost.evil.example"]) assert.equal(isLoopbackHost(h), false, h);
   });
 });
