@@ -1,8 +1,33 @@
 // Owns the request body on its way upstream: it streams with back-pressure and, while it stays
-// within the replay limit, a copy is kept so the request can be sent again after a 401.
+// within the per-request replay limit and the process-wide replay budget, a copy is kept so the
+// request can be sent again after a 401.
 
 import type { IncomingMessage } from "node:http";
 import { Readable, Transform, type TransformCallback } from "node:stream";
+
+/**
+ * Bytes all requests together may hold for replay: without it, many concurrent uploads just under
+ * the per-request limit would add up to an unbounded amount of memory.
+ */
+export class ReplayBudget {
+  private used = 0;
+
+  constructor(readonly total: number) {}
+
+  take(n: number): boolean {
+    if (this.used + n > this.total) return false;
+    this.used += n;
+    return true;
+  }
+
+  give(n: number): void {
+    this.used = Math.max(0, this.used - n);
+  }
+
+  get inUse(): number {
+    return this.used;
+  }
+}
 
 export class ReplayableBody {
   private chunks: Buffer[] | undefined = [];
@@ -13,6 +38,7 @@ export class ReplayableBody {
   constructor(
     req: IncomingMessage,
     private readonly limit: number,
+    private readonly budget: ReplayBudget,
   ) {
     this.tee = new Transform({ transform: (chunk: Buffer, _enc, cb: TransformCallback) => this.capture(chunk, cb) });
     this.done = new Promise<void>((resolve) => {
@@ -46,11 +72,20 @@ export class ReplayableBody {
     return Readable.from(chunks, { objectMode: false });
   }
 
+  /** Gives the kept copy back to the budget; the body can no longer be replayed. */
+  release(): void {
+    if (this.chunks === undefined) return;
+    this.chunks = undefined;
+    this.budget.give(this.size);
+  }
+
   private capture(chunk: Buffer, cb: TransformCallback): void {
     if (this.chunks !== undefined) {
-      this.size += chunk.length;
-      if (this.size > this.limit) this.chunks = undefined;
-      else this.chunks.push(chunk);
+      if (this.size + chunk.length > this.limit || !this.budget.take(chunk.length)) this.release();
+      else {
+        this.size += chunk.length;
+        this.chunks.push(chunk);
+      }
     }
     cb(null, chunk);
   }

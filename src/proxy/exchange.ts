@@ -5,7 +5,7 @@
 import type { ClientRequest, IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { ProxyError, errorMessage } from "../errors.js";
-import { ReplayableBody, emptyBody, hasBody } from "./body.js";
+import { ReplayableBody, emptyBody, hasBody, type ReplayBudget } from "./body.js";
 import { requestHeaders, responseHeaders } from "./headers.js";
 import { sendError } from "./respond.js";
 
@@ -32,6 +32,7 @@ export interface ExchangeRecord {
 export interface ExchangeDeps {
   basePath: string;
   maxReplayBytes: number;
+  replayBudget: ReplayBudget;
   upstreamTimeoutMs: number;
   /** Starts one attempt: hands the stand-in request to http-proxy-middleware. */
   send(fwd: ForwardRequest, res: ServerResponse): void;
@@ -90,7 +91,7 @@ export class Exchange {
     }
     let stream: Readable;
     if (hasBody(req)) {
-      this.body = new ReplayableBody(req, this.deps.maxReplayBytes);
+      this.body = new ReplayableBody(req, this.deps.maxReplayBytes, this.deps.replayBudget);
       stream = this.body.stream;
     } else {
       stream = emptyBody();
@@ -131,6 +132,8 @@ export class Exchange {
       this.onUnauthorized(fwd, upstream).catch((err: unknown) => this.fail(err));
       return;
     }
+    // An answer other than 401 means the copy will not be needed: give its memory back now.
+    this.body?.release();
     try {
       this.deliver(upstream);
     } catch (err) {
@@ -229,6 +232,7 @@ export class Exchange {
   private closed(): void {
     if (this.finished) return;
     this.finished = true;
+    this.body?.release();
     const clientAborted = !this.res.writableFinished;
     if (clientAborted) {
       this.current?.proxyReq?.destroy();

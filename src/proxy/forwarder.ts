@@ -7,13 +7,18 @@ import { describeNetError } from "../upstream/net-errors.js";
 import type { Upstream } from "../upstream/upstream.js";
 import { ProxyError, errorMessage } from "../errors.js";
 import { Exchange, type ExchangeRecord, type ForwardRequest, type SessionHandle } from "./exchange.js";
+import { ReplayBudget } from "./body.js";
 import { sendError } from "./respond.js";
+
+const DEFAULT_REPLAY_BUDGET = 64 * 1024 * 1024;
 
 export interface ForwarderOptions {
   upstream: Upstream;
   /** The session for this request: one today, one per identity later. */
   sessionFor(req: IncomingMessage): SessionHandle;
   maxReplayBytes: number;
+  /** Bytes all requests together may keep for replay (default 64 MiB, at least maxReplayBytes). */
+  replayBudgetBytes?: number;
   upstreamTimeoutMs: number;
   insecureSkipTlsVerify?: boolean;
   onExchange?(record: ExchangeRecord): void;
@@ -44,6 +49,7 @@ export function createForwarder(opts: ForwarderOptions): Forward {
   const deps = {
     basePath: opts.upstream.basePath,
     maxReplayBytes: opts.maxReplayBytes,
+    replayBudget: new ReplayBudget(Math.max(opts.maxReplayBytes, opts.replayBudgetBytes ?? DEFAULT_REPLAY_BUDGET)),
     upstreamTimeoutMs: opts.upstreamTimeoutMs,
     send(fwd: ForwardRequest, res: ServerResponse) {
       middleware(fwd as unknown as IncomingMessage, res, (err?: unknown) => {

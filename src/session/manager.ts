@@ -55,6 +55,9 @@ export class SessionManager extends EventEmitter<SessionEvents> {
   private rejections = 0;
   private lastError: SessionSnapshot["lastError"];
   private blockedFingerprint: string | undefined;
+  private attemptFingerprint: string | undefined;
+  /** A look at the password source while blocked, which may turn into a login. */
+  private checking: Promise<void> | undefined;
   private readonly counters: SessionCounters = {
     logins: 0,
     refreshes: 0,
@@ -116,7 +119,7 @@ export class SessionManager extends EventEmitter<SessionEvents> {
 
   /** Resolves once no login or refresh is in flight (for orderly shutdown and tests). */
   async idle(): Promise<void> {
-    for (let i = 0; i < 100 && this.inflight; i++) await this.inflight;
+    for (let i = 0; i < 100 && (this.inflight || this.checking); i++) await (this.inflight ?? this.checking);
   }
 
   stop(): void {
@@ -239,6 +242,9 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     const started = this.clock.now();
     let issued: IssuedCookie;
     try {
+      // Taken before the password is read: if the file changes while this attempt fails, the
+      // change is still seen as new and tried, instead of being mistaken for what was rejected.
+      this.attemptFingerprint = await this.credentials.fingerprint();
       const password = await this.credentials.password();
       issued = await this.auth.authenticate(this.user, password);
     } catch (err) {
@@ -333,7 +339,7 @@ export class SessionManager extends EventEmitter<SessionEvents> {
       if (wait === undefined) {
         // Stop: accounts lock after repeated failures. Resume when the password source changes.
         this.phase = "blocked";
-        this.blockedFingerprint = await this.credentials.fingerprint();
+        this.blockedFingerprint = this.attemptFingerprint;
         this.emit("failure", { op, kind, message, consecutive: this.failures, blocked: true });
         if (this.phase === "blocked") this.setNext("check-credentials", this.credentialPollMs);
         return;
@@ -374,9 +380,14 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     this.next = undefined;
     if (this.phase === "stopped" || this.inflight) return;
     if (action === "check-credentials") {
-      void this.renew("the password changed").then(() => {
-        if (this.phase === "blocked" && !this.inflight && !this.next) this.setNext("check-credentials", this.credentialPollMs);
-      });
+      const check: Promise<void> = this.renew("the password changed")
+        .then(() => {
+          if (this.phase === "blocked" && !this.inflight && !this.next) this.setNext("check-credentials", this.credentialPollMs);
+        })
+        .finally(() => {
+          if (this.checking === check) this.checking = undefined;
+        });
+      this.checking = check;
       return;
     }
     if (action === "login") {
