@@ -51,19 +51,21 @@ describe("secrets never leave the proxy", () => {
     const fake = stack.fake!;
     const sim = stack.sim.simulator;
     const counters = () => stack.proxy.session.snapshot().counters;
-    assert.equal((await client("GET", "/shape/")).status, 200);
+    const first = await client("GET", "/shape/");
+    assert.equal(first.status, 200, first.text);
     await pages();
 
     for (let i = 1; i <= 3; i++) {
       await fake.advance(25 * 60_000);
       await stack.proxy.session.idle();
-      assert.equal(counters().refreshes, i, `refresh ${i}`);
-      assert.equal((await client("GET", "/shape/")).status, 200);
+      assert.equal(counters().refreshes, i, `refresh ${i}: ${JSON.stringify(stack.proxy.session.snapshot())}`);
+      const r = await client("GET", "/shape/");
+      assert.equal(r.status, 200, r.text);
     }
 
     sim.rotateCookieNext(1);
     const rotated = await client("GET", "/shape/");
-    assert.equal(rotated.status, 200);
+    assert.equal(rotated.status, 200, rotated.text);
     assert.equal(counters().adopted, 1);
 
     sim.revokeAll();
@@ -88,13 +90,14 @@ describe("secrets never leave the proxy", () => {
       await stack.proxy.session.idle();
       await client("GET", "/shape/");
     }
-    assert.equal(stack.proxy.session.snapshot().state, "blocked");
+    assert.equal(stack.proxy.session.snapshot().state, "blocked", JSON.stringify(stack.proxy.session.snapshot()));
     await pages();
 
     await stack.setPasswordFile(`${NEW_PASSWORD}\n`);
     await fake.advance(2_000);
     await stack.proxy.session.idle();
-    assert.equal((await client("GET", "/shape/")).status, 200);
+    const recovered = await client("GET", "/shape/");
+    assert.equal(recovered.status, 200, `${recovered.text} ${JSON.stringify(stack.proxy.session.snapshot())}`);
     await pages();
     assert.ok(sim.counters().logins >= 3, "logged in at start, after the revoke and after the fix");
   });
