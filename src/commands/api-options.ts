@@ -5,6 +5,7 @@ import { readFile } from "node:fs/promises";
 import { createAuthClient, type AuthClient } from "../session/api-auth.js";
 import { DEFAULT_SESSION_TTL_MS, expiryOf, type IssuedCookie } from "../session/cookie.js";
 import { writeCookieFile } from "../session/cookie-file.js";
+import { ProxyError } from "../errors.js";
 import { createUpstream } from "../upstream/upstream.js";
 import { parseDuration, parseHttpUrl, type OptionTable, type Parsed } from "../options.js";
 
@@ -48,8 +49,14 @@ export async function apiOptions(p: Parsed, problems: string[]): Promise<ApiOpti
 }
 
 /** Runs `fn` with an auth client for `api`, closing its connections afterwards. */
-export async function withAuthClient<T>(api: URL, opts: Pick<ApiOptions, "ca" | "timeoutMs">, fn: (auth: AuthClient) => Promise<T>): Promise<T> {
-  const upstream = createUpstream({ api, ca: opts.ca });
+export async function withAuthClient<T>(
+  api: URL,
+  opts: Pick<ApiOptions, "ca" | "timeoutMs">,
+  env: NodeJS.ProcessEnv,
+  fn: (auth: AuthClient) => Promise<T>,
+): Promise<T> {
+  // The environment brings HTTPS_PROXY / NO_PROXY, as for serve.
+  const upstream = createUpstream({ api, ca: opts.ca, env });
   try {
     return await fn(createAuthClient(upstream, opts.timeoutMs));
   } finally {
@@ -69,3 +76,8 @@ export function saveCookie(path: string, api: URL, user: string | undefined, val
 }
 
 export const iso = (t: number): string => new Date(t).toISOString();
+
+/** A configuration problem found while building the client (a bad HTTPS_PROXY, say): exit 2. */
+export function isUsage(err: unknown): boolean {
+  return err instanceof ProxyError && err.code === "CONFIG_INVALID" && err.status === 2;
+}

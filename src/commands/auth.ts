@@ -6,7 +6,7 @@ import { ProxyError, errorMessage } from "../errors.js";
 import { checkComputeUser, parseOptions } from "../options.js";
 import { AuthFailure } from "../session/api-auth.js";
 import { VERSION } from "../version.js";
-import { API_OPTIONS, apiOptions, expiryNow, iso, saveCookie, withAuthClient } from "./api-options.js";
+import { API_OPTIONS, apiOptions, expiryNow, iso, isUsage, saveCookie, withAuthClient } from "./api-options.js";
 import { exportLine } from "./shell-export.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command } from "./types.js";
 
@@ -85,13 +85,13 @@ export function authCommand(deps: AuthDeps = {}): Command {
     const started = now();
     let issued;
     try {
-      issued = await withAuthClient(api, opts, (auth) => auth.authenticate(user!, password!));
+      issued = await withAuthClient(api, opts, io.env, (auth) => auth.authenticate(user!, password!));
     } catch (err) {
       if (err instanceof AuthFailure && err.kind === "rejected") {
         const where = passwordFile === "-" ? "the password typed" : `the password in ${passwordFile}`;
         return fail(EXIT_FAILURE, `${err.message} (user ${user} at ${api.origin}; check the user name, which is case-sensitive, and ${where})`);
       }
-      return fail(EXIT_FAILURE, errorMessage(err));
+      return fail(isUsage(err) ? EXIT_USAGE : EXIT_FAILURE, errorMessage(err));
     }
     const expiry = expiryNow(issued, started);
     let code = EXIT_OK;

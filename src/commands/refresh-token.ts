@@ -8,7 +8,7 @@ import { decodeClaims } from "../session/cookie.js";
 import { nimbulaFor, readCookieFile, type CookieFileContent } from "../session/cookie-file.js";
 import { COOKIE_ENV, stripCookieName } from "../session/shared-cookie.js";
 import { VERSION } from "../version.js";
-import { API_OPTIONS, apiOptions, expiryNow, iso, saveCookie, withAuthClient } from "./api-options.js";
+import { API_OPTIONS, apiOptions, expiryNow, iso, isUsage, saveCookie, withAuthClient } from "./api-options.js";
 import { exportLine } from "./shell-export.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command } from "./types.js";
 
@@ -98,9 +98,10 @@ export function refreshTokenCommand(deps: RefreshTokenDeps = {}): Command {
     const t = token!;
     let issued;
     try {
-      issued = await withAuthClient(api!, opts, (auth) => auth.refresh(t.value));
+      issued = await withAuthClient(api!, opts, io.env, (auth) => auth.refresh(t.value));
     } catch (err) {
       if (err instanceof AuthFailure && err.kind === "expired") return fail(EXIT_FAILURE, refusedMessage(err.message, t, now()));
+      if (isUsage(err)) return fail(EXIT_USAGE, errorMessage(err));
       return fail(EXIT_FAILURE, `cannot refresh the token from ${t.from}: ${errorMessage(err)}`);
     }
     const expiry = expiryNow(issued, started, t.sessionExpiresAt);

@@ -26,14 +26,19 @@ export function createApp(opts: AppOptions): App {
   const app: App = new Hono<{ Bindings: HttpBindings }>();
   const noStore = { "cache-control": "no-store" };
 
-  if (opts.guard) {
-    const guard = opts.guard;
-    app.use("*", async (c, next) => {
-      const refused = guard(c);
-      if (refused) return refused;
-      await next();
-    });
-  }
+  const forward = async (c: { env: HttpBindings }) => {
+    await opts.forward(c.env.incoming, c.env.outgoing);
+    return RESPONSE_ALREADY_SENT;
+  };
+  const guard = opts.guard;
+  // Decided on the raw request target, not hono's normalised path: `/x/../-/status` is an API
+  // path to forward byte for byte, and only a target that starts with /-/ is ours.
+  app.use("*", (c, next) => {
+    const refused = guard?.(c);
+    if (refused) return Promise.resolve(refused);
+    if (!c.env.incoming.url?.startsWith("/-/")) return forward(c);
+    return next();
+  });
 
   app.get("/-/healthz", (c) => c.json({ status: "ok" }, 200, noStore));
 
@@ -64,10 +69,10 @@ export function createApp(opts: AppOptions): App {
     ),
   );
 
-  app.all("*", async (c) => {
-    await opts.forward(c.env.incoming, c.env.outgoing);
-    return RESPONSE_ALREADY_SENT;
-  });
+  // A /-/ target that hono normalised away from every route above (say /-/../x) is still ours.
+  app.all("*", (c) =>
+    c.json({ message: `${c.env.incoming.url ?? ""} is not a control endpoint`, code: "BAD_REQUEST" }, 404, noStore),
+  );
 
   app.onError((err, c) =>
     c.json({ message: `internal error: ${err.message}`, code: "API_ERROR" }, 500, noStore),

@@ -49,6 +49,7 @@ describe("forwarding", () => {
     "/instance/Compute-acme/a/./b/../c",
     "/imagelist/oracle/public/?q=a%2Fb&x=1",
     "/weird/%zz/%2e%2e/",
+    "/x/../-/status",
   ]) {
     test(`path ${path} reaches the API byte for byte`, async () => {
       const r = await send(proxy.url, "GET", path);

@@ -87,7 +87,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       ...opts.proxy,
     },
     { credentials, log, clock, random: () => 0.5, policy: opts.policy },
-  );
+  ).catch(async (err: unknown) => {
+    // Leave nothing listening behind a failed start, or the test file never ends.
+    await sim.close();
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  });
   if (opts.start !== false) await proxy.session.start();
   return {
     clock,
