@@ -1,7 +1,6 @@
 // Owns the configuration of `serve`: flags and environment → one frozen Config, with every problem
 // reported at once in messages that name the flag or variable to fix.
 
-import { readFile } from "node:fs/promises";
 import { readPasswordFile } from "./credentials.js";
 import { ConfigError, ProxyError } from "./errors.js";
 import { parseAllowHost } from "./http/host-names.js";
@@ -14,6 +13,7 @@ import {
   parseOptions,
   parseSize,
   type OptionTable,
+  readCaFile,
 } from "./options.js";
 
 export const DEFAULT_LISTEN = "127.0.0.1:8080";
@@ -146,16 +146,7 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
     else problems.push(`${o.from}: "${o.value}" is not an origin; use scheme://host[:port], e.g. http://localhost:3000`);
   }
 
-  const caOpt = p.get("ca-file");
-  let ca: string | undefined;
-  if (caOpt) {
-    try {
-      ca = await readFile(caOpt.value, "utf8");
-      if (!ca.includes("-----BEGIN CERTIFICATE-----")) problems.push(`${caOpt.from}: ${caOpt.value} holds no PEM certificate`);
-    } catch (err) {
-      problems.push(`${caOpt.from}: cannot read ${caOpt.value}: ${(err as Error).message}`);
-    }
-  }
+  const ca = await readCaFile(p.get("ca-file"), problems);
 
   const cookieFile = p.get("cookie-file")?.value;
 

@@ -2,6 +2,7 @@
 // environment variables behind each flag (a flag beats a variable), and value parsers whose
 // errors name the flag or variable to fix.
 
+import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 
 export interface OptionSpec {
@@ -144,5 +145,18 @@ export function checkComputeUser(user: string, from: string, problems: string[])
     problems.push(
       `${from}: "${user}" is not a Compute user; use the two-part form /Compute-<identity domain>/<user>, e.g. /Compute-acme/jack.jones@example.com`,
     );
+  }
+}
+
+/** Reads a PEM CA bundle named by `opt` (say --ca-file); problems name the flag and the file. */
+export async function readCaFile(opt: { value: string; from: string } | undefined, problems: string[]): Promise<string | undefined> {
+  if (!opt) return undefined;
+  try {
+    const ca = await readFile(opt.value, "utf8");
+    if (!ca.includes("-----BEGIN CERTIFICATE-----")) problems.push(`${opt.from}: ${opt.value} holds no PEM certificate`);
+    return ca;
+  } catch (err) {
+    problems.push(`${opt.from}: cannot read ${opt.value}: ${(err as Error).message}`);
+    return undefined;
   }
 }

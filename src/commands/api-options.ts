@@ -1,13 +1,12 @@
 // Owns what `auth` and `refresh_token` share: their API options (endpoint, extra CA, call timeout,
 // cookie file) checked up front, and a one-shot auth client that is closed after use.
 
-import { readFile } from "node:fs/promises";
 import { createAuthClient, type AuthClient } from "../session/api-auth.js";
 import { DEFAULT_SESSION_TTL_MS, expiryOf, type IssuedCookie } from "../session/cookie.js";
 import { writeCookieFile } from "../session/cookie-file.js";
 import { ProxyError } from "../errors.js";
 import { createUpstream } from "../upstream/upstream.js";
-import { parseDuration, parseHttpUrl, type OptionTable, type Parsed } from "../options.js";
+import { parseDuration, parseHttpUrl, type OptionTable, type Parsed, readCaFile } from "../options.js";
 
 export const API_OPTIONS = {
   api: { type: "string", env: ["OPC_API", "OPC_ENDPOINT"] },
@@ -35,16 +34,7 @@ export async function apiOptions(p: Parsed, problems: string[]): Promise<ApiOpti
   const api = apiOpt ? parseHttpUrl(apiOpt.value, apiOpt.from, problems) : undefined;
   const timeoutOpt = p.get("timeout");
   const timeoutMs = (timeoutOpt ? parseDuration(timeoutOpt.value, timeoutOpt.from, problems) : undefined) ?? DEFAULT_CALL_TIMEOUT_MS;
-  const caOpt = p.get("ca-file");
-  let ca: string | undefined;
-  if (caOpt) {
-    try {
-      ca = await readFile(caOpt.value, "utf8");
-      if (!ca.includes("-----BEGIN CERTIFICATE-----")) problems.push(`${caOpt.from}: ${caOpt.value} holds no PEM certificate`);
-    } catch (err) {
-      problems.push(`${caOpt.from}: cannot read ${caOpt.value}: ${(err as Error).message}`);
-    }
-  }
+  const ca = await readCaFile(p.get("ca-file"), problems);
   return { api, apiFrom: apiOpt?.from, ca, timeoutMs, cookieFile: p.get("cookie-file")?.value };
 }
 

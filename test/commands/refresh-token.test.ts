@@ -14,7 +14,7 @@ import { parseCookieFile } from "../../src/session/cookie-file.js";
 import { startSimulator, type RunningSimulator } from "../../src/simulator/index.js";
 import { FakeClock } from "../support/fake-clock.js";
 import { PASSWORD, USER, V3, send } from "../support/stack.js";
-import { exportedValue, fakeIO } from "./io.js";
+import { exportedValue, fakeIO } from "../support/io.js";
 
 const MIN = 60_000;
 

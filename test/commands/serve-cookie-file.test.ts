@@ -7,7 +7,6 @@ import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { assemble, type RunningProxy } from "../../src/assemble.js";
 import { staticCredentials } from "../../src/credentials.js";
@@ -16,6 +15,7 @@ import { parseCookieFile, type CookieFileContent } from "../../src/session/cooki
 import { startSimulator, type RunningSimulator } from "../../src/simulator/index.js";
 import { FakeClock } from "../support/fake-clock.js";
 import { PASSWORD, USER, V3, events, send } from "../support/stack.js";
+import { logSink, testSettings } from "../support/settings.js";
 
 const MIN = 60_000;
 
@@ -57,26 +57,9 @@ describe("serve --cookie-file and OPC_COOKIE", () => {
 
   /** One proxy in front of the shared simulator, started the way `serve` starts it. */
   async function startProxy(opts: { cookieFile?: string; env?: NodeJS.ProcessEnv; user?: string }) {
-    const logs: string[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        for (const line of chunk.toString("utf8").split("\n")) if (line) logs.push(line);
-        cb();
-      },
-    });
+    const { lines: logs, stream: sink } = logSink();
     const proxy = await assemble(
-      {
-        api: new URL(sim.url),
-        listen: { kind: "tcp", host: "127.0.0.1", port: 0 },
-        listenText: "127.0.0.1:0",
-        maxReplayBytes: 1024 * 1024,
-        upstreamTimeoutMs: 10_000,
-        allowHosts: [],
-        allowOrigins: [],
-        ca: undefined,
-        insecureSkipTlsVerify: false,
-        cookieFile: opts.cookieFile,
-      },
+      testSettings(sim.url, { cookieFile: opts.cookieFile }),
       {
         credentials: staticCredentials(opts.user ?? USER, PASSWORD, "the test password"),
         log: createLogger("debug", sink),

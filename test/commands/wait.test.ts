@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { wait, probeTarget } from "../../src/commands/wait.js";
 import { USER, startStack } from "../support/stack.js";
-import { fakeIO } from "./io.js";
+import { fakeIO } from "../support/io.js";
 
 /** A loopback port nothing listens on (bound, then released). */
 async function closedPort(): Promise<number> {

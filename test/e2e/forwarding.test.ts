@@ -9,6 +9,7 @@ import { staticCredentials } from "../../src/credentials.js";
 import { silentLogger } from "../../src/log.js";
 import { startEchoUpstream, type EchoUpstream } from "../support/echo-upstream.js";
 import { send } from "../support/stack.js";
+import { testSettings } from "../support/settings.js";
 
 describe("forwarding", () => {
   let api: EchoUpstream;
@@ -17,18 +18,7 @@ describe("forwarding", () => {
   before(async () => {
     api = await startEchoUpstream();
     proxy = await assemble(
-      {
-        api: new URL(api.url),
-        listen: { kind: "tcp", host: "127.0.0.1", port: 0 },
-        listenText: "127.0.0.1:0",
-        maxReplayBytes: 1024 * 1024,
-        upstreamTimeoutMs: 10_000,
-        allowHosts: [],
-        allowOrigins: [],
-        ca: undefined,
-        insecureSkipTlsVerify: false,
-        cookieFile: undefined,
-      },
+      testSettings(api.url),
       { credentials: staticCredentials("/Compute-acme/jack", "pw", "test"), log: silentLogger },
     );
     await proxy.session.start();

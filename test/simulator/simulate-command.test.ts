@@ -6,22 +6,11 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough, Readable } from "node:stream";
 import { simulate } from "../../src/commands/simulate.js";
-import type { CommandIO } from "../../src/commands/types.js";
 import { DEMO_PASSWORD, DEMO_USER } from "../../src/simulator/index.js";
 import { login } from "./helpers.js";
+import { fakeIO } from "../support/io.js";
 
-function fakeIO(signal = new AbortController().signal) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (c) => (out += c));
-  stderr.on("data", (c) => (err += c));
-  const io: CommandIO = { stdout, stderr, stdin: Readable.from([]), env: {}, signal };
-  return { io, out: () => out, err: () => err };
-}
 
 /** Waits (bounded) until the command has printed its URL. */
 async function urlFrom(out: () => string): Promise<string> {
@@ -100,39 +89,36 @@ describe("simulate command", () => {
     const shared = file("shared.txt", "shared-pw\n");
     const own = file("own.txt", "own-pw\r\n");
     const users = file("users.txt", `# accounts\n/Compute-acme/ann\n/Compute-acme/bob ${own}\n\n`);
-    const ac = new AbortController();
-    const f = fakeIO(ac.signal);
+    const f = fakeIO();
     const done = simulate(["--listen", "127.0.0.1:0", "--users-file", users, "--password-file", shared, "--log-level", "silent"], f.io);
     const url = await urlFrom(f.out);
     assert.equal((await login(url, "/Compute-acme/ann", "shared-pw")).status, 204);
     assert.equal((await login(url, "/Compute-acme/bob", "own-pw")).status, 204, "one trailing newline is stripped");
     assert.equal((await login(url, "/Compute-acme/bob", "own-pw\r")).status, 401);
-    ac.abort();
+    f.abort();
     assert.equal(await done, 0);
   });
 
   it("starts with the demo account and the flags it was given", async () => {
-    const ac = new AbortController();
-    const f = fakeIO(ac.signal);
+    const f = fakeIO();
     const done = simulate(["--listen", ":0", "--token-ttl", "60", "--cookie-format", "raw", "--log-level", "silent"], f.io);
     const url = await urlFrom(f.out);
     assert.match(f.out(), new RegExp(DEMO_PASSWORD));
     const r = await login(url, DEMO_USER, DEMO_PASSWORD);
     assert.equal(r.status, 204);
     assert.match(String(r.headers["set-cookie"]), /^nimbula=\{.*Max-Age=60$/);
-    ac.abort();
+    f.abort();
     assert.equal(await done, 0);
   });
 
   it("returns 1 when it cannot listen", async () => {
-    const ac = new AbortController();
-    const first = fakeIO(ac.signal);
+    const first = fakeIO();
     const running = simulate(["--listen", "127.0.0.1:0", "--log-level", "silent"], first.io);
     const port = new URL(await urlFrom(first.out)).port;
     const f = fakeIO();
     assert.equal(await simulate(["--listen", `127.0.0.1:${port}`, "--log-level", "silent"], f.io), 1);
     assert.match(f.err(), /cannot listen/);
-    ac.abort();
+    first.abort();
     assert.equal(await running, 0);
   });
 });

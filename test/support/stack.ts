@@ -5,7 +5,6 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { assemble, type ProxySettings, type RunningProxy } from "../../src/assemble.js";
 import type { Clock } from "../../src/clock.js";
 import { fileCredentials, staticCredentials, type Credentials } from "../../src/credentials.js";
@@ -13,6 +12,7 @@ import { createLogger, type LogLevel } from "../../src/log.js";
 import type { RetryPolicy } from "../../src/session/backoff.js";
 import { DEMO_PASSWORD, DEMO_USER, startSimulator, type RunningSimulator, type SimulatorOptions } from "../../src/simulator/index.js";
 import { FakeClock } from "./fake-clock.js";
+import { logSink, testSettings } from "../support/settings.js";
 
 export const USER = DEMO_USER;
 export const PASSWORD = DEMO_PASSWORD;
@@ -64,28 +64,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   } else {
     credentials = staticCredentials(USER, PASSWORD, "the test password");
   }
-  const logs: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString("utf8").split("\n")) if (line) logs.push(line);
-      cb();
-    },
-  });
+  const { lines: logs, stream: sink } = logSink();
   const log = createLogger(opts.logLevel ?? "debug", sink);
   const proxy = await assemble(
-    {
-      api: new URL(sim.url),
-      listen: { kind: "tcp", host: "127.0.0.1", port: 0 },
-      listenText: "127.0.0.1:0",
-      maxReplayBytes: 1024 * 1024,
-      upstreamTimeoutMs: 10_000,
-      allowHosts: [],
-      allowOrigins: [],
-      ca: undefined,
-      insecureSkipTlsVerify: false,
-      cookieFile: undefined,
-      ...opts.proxy,
-    },
+    testSettings(sim.url, opts.proxy),
     { credentials, log, clock, random: () => 0.5, policy: opts.policy },
   ).catch(async (err: unknown) => {
     // Leave nothing listening behind a failed start, or the test file never ends.

@@ -2,11 +2,11 @@
 // fake clock and every log line captured: for tests whose upstream is not the simulator.
 
 import type { AddressInfo } from "node:net";
-import { Writable } from "node:stream";
 import { assemble, type AssembleDeps, type ProxySettings, type RunningProxy } from "../../../src/assemble.js";
 import { staticCredentials, type Credentials } from "../../../src/credentials.js";
 import { createLogger, type LogLevel } from "../../../src/log.js";
 import { FakeClock } from "../../support/fake-clock.js";
+import { logSink, testSettings } from "../../support/settings.js";
 
 export const USER = "/Compute-acme/jack.jones@example.com";
 export const PASSWORD = "pw-Tr0ub4dor&3-never-logged";
@@ -32,27 +32,9 @@ export interface TestProxyOptions {
 
 export async function startProxy(api: string, opts: TestProxyOptions = {}): Promise<TestProxy> {
   const clock = new FakeClock(Date.now());
-  const logs: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString("utf8").split("\n")) if (line) logs.push(line);
-      cb();
-    },
-  });
+  const { lines: logs, stream: sink } = logSink();
   const proxy = await assemble(
-    {
-      api: new URL(api),
-      listen: { kind: "tcp", host: "127.0.0.1", port: 0 },
-      listenText: "127.0.0.1:0",
-      maxReplayBytes: 1024 * 1024,
-      upstreamTimeoutMs: 10_000,
-      allowHosts: [],
-      allowOrigins: [],
-      ca: undefined,
-      insecureSkipTlsVerify: false,
-      cookieFile: undefined,
-      ...opts.settings,
-    },
+    testSettings(api, opts.settings),
     {
       credentials: opts.credentials ?? staticCredentials(USER, PASSWORD, "the test password"),
       log: createLogger(opts.logLevel ?? "debug", sink),
