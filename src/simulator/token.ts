@@ -82,7 +82,8 @@ export class TokenSigner {
   private verify(value: string, signature: string): number | undefined {
     if (!BASE64.test(signature)) return undefined;
     const raw = Buffer.from(signature, "base64");
-    if (raw.length !== NONCE_BYTES + MAC_BYTES) return undefined;
+    // Base64's last character carries spare bits: only the canonical spelling is the signature.
+    if (raw.length !== NONCE_BYTES + MAC_BYTES || raw.toString("base64") !== signature) return undefined;
     const expected = this.mac(raw.subarray(0, NONCE_BYTES), value);
     return timingSafeEqual(expected, raw.subarray(NONCE_BYTES)) ? raw.readUIntBE(0, SESSION_ID_BYTES) : undefined;
   }

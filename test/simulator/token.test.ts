@@ -47,6 +47,18 @@ describe("simulator tokens", () => {
     );
   });
 
+  it("refuses a signature respelled in base64's spare bits (same bytes, other text)", () => {
+    const signer = new TokenSigner();
+    const value = signer.encode(claims, "raw", 1);
+    const pad = value.lastIndexOf("=");
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const i = value[pad - 1] === "=" ? pad - 2 : pad - 1;
+    const respelled = alphabet[alphabet.indexOf(value[i]!) ^ 1]!;
+    const edited = value.slice(0, i) + respelled + value.slice(i + 1);
+    assert.notEqual(edited, value);
+    assert.equal(signer.decode(edited), undefined);
+  });
+
   it("reads the cookie value up to the next `;`, keeping = + / quotes and backslashes", () => {
     assert.equal(readNimbulaCookie("nimbula=ab+/c=="), "ab+/c==");
     assert.equal(readNimbulaCookie('x=1;  nimbula={"a":"b\\"c,d"} ; y=2'), '{"a":"b\\"c,d"}');
