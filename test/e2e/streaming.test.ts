@@ -46,7 +46,7 @@ describe("streaming", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  test("1 GiB up and 1 GiB down without the proxy's memory growing", async () => {
+  test("1 GiB up and 1 GiB down without the proxy's memory growing", async (t) => {
     // Warm up the paths once so the baseline includes code and pools, not just start-up.
     await upload(`${base}/upload`, 8 * MiB);
     await download(`${base}/download?bytes=${8 * MiB}`);
@@ -64,6 +64,7 @@ describe("streaming", () => {
       clearInterval(sampler);
     }
     peak = Math.max(peak, await rss(base));
+    t.diagnostic(`proxy RSS: baseline ${(baseline / MiB).toFixed(1)} MiB, peak ${(peak / MiB).toFixed(1)} MiB while 2 GiB passed`);
     assert.ok(peak - baseline < MAX_GROWTH, `RSS grew ${((peak - baseline) / MiB).toFixed(1)} MiB while 2 GiB passed`);
   });
 });
