@@ -36,7 +36,7 @@ With no --user, --users-file or --password-file, the demo account is used:
   ${DEMO_USER} / ${DEMO_PASSWORD}
 `;
 
-const STRING_FLAGS = [
+export const STRING_FLAGS = [
   "listen", "user", "users-file", "password-file", "token-ttl", "session-ttl", "public-url",
   "cookie-format", "max-objects", "max-sessions", "max-body-bytes", "log-level",
 ] as const;

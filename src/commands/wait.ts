@@ -33,7 +33,7 @@ Examples:
   # Kubernetes: lifecycle: { postStart: { exec: { command: ["opc-auth-proxy", "wait", "--timeout", "60s"] } } }
 `;
 
-const WAIT_OPTIONS = {
+export const WAIT_OPTIONS = {
   url: { type: "string" },
   timeout: { type: "string" },
   help: { type: "boolean", short: "h" },

@@ -1,0 +1,51 @@
+# opc-auth-proxy as a container image: docker build -t opc-auth-proxy .
+#
+# The image keeps the product's default listener, 127.0.0.1:8080 (loopback inside the container):
+# right for a Kubernetes native sidecar, where the pod's containers share loopback. Where other
+# containers or the host must connect (docker run -p, compose), widen it with the environment
+# variable, not the flag, so that `opc-auth-proxy wait` (HEALTHCHECK, probes) finds the same address:
+#   docker run --rm -p 127.0.0.1:8080:8080 -e OPC_PROXY_LISTEN=0.0.0.0:8080 opc-auth-proxy
+# Whoever reaches the listener acts as the configured Oracle user (SECURITY.md).
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# --- build: all dependencies, compile TypeScript to dist/ ---
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+# No dependency needs an install script to compile (tsc is plain JS).
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# --- runtime: production dependencies, dist/, bin/, package files; non-root ---
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=build /src/dist ./dist
+COPY bin ./bin
+# `opc-auth-proxy` on PATH: the compose healthcheck and Kubernetes exec probes call `opc-auth-proxy wait`.
+RUN chmod 0755 /app/bin/opc-auth-proxy.js \
+ && ln -s /app/bin/opc-auth-proxy.js /usr/local/bin/opc-auth-proxy
+
+LABEL org.opencontainers.image.title="opc-auth-proxy" \
+      org.opencontainers.image.description="Local auth proxy for Oracle Compute Cloud Service (Classic): holds the nimbula session cookie for every local client" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="0.1.0" \
+      org.opencontainers.image.base.name="docker.io/library/node:20-bookworm-slim"
+
+# The image's `node` user, numerically, so Kubernetes runAsNonRoot can verify it. /app stays root-owned
+# and read-only to it; the proxy writes nothing unless --cookie-file names a writable place.
+USER 1000:1000
+
+# 200 once a session with the API is held (/-/readyz), on OPC_PROXY_LISTEN or 127.0.0.1:8080.
+HEALTHCHECK --interval=15s --timeout=10s --start-period=30s --retries=3 \
+  CMD ["opc-auth-proxy", "wait", "--timeout", "5s"]
+
+# SIGTERM drains requests in flight (--drain-timeout, 20s by default); give `docker stop -t` more.
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["node", "/app/bin/opc-auth-proxy.js"]
+CMD ["serve"]
