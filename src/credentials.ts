@@ -39,23 +39,50 @@ export function staticCredentials(user: string, password: string, source: string
 
 /** The fix for a password file that others can read, for a laptop and for a Kubernetes Secret. */
 export const PASSWORD_FILE_MODE_FIX =
-  "run `chmod 600 FILE` (in Kubernetes, mount the Secret with `defaultMode: 0400`)";
+  "run `chmod 600 FILE` (in Kubernetes, mount the Secret with `defaultMode: 0400`, or `0440` with the pod's `fsGroup` when the proxy runs as non-root)";
+
+export interface FileOwner {
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+export interface ProcessIdentity {
+  uid: number;
+  groups: readonly number[];
+}
+
+/**
+ * Why a password file's permissions are unsafe, or undefined. Owner-only is the rule. The one
+ * exception is a Kubernetes Secret mounted for a non-root container: the kubelet makes its files
+ * root-owned and readable by the pod's fsGroup (0440), so a root-owned file readable by a group
+ * this process itself belongs to is accepted; anything readable by others never is.
+ */
+export function modeProblem(file: FileOwner, me: ProcessIdentity): string | undefined {
+  const octal = (file.mode & 0o777).toString(8).padStart(3, "0");
+  if ((file.mode & 0o004) !== 0) return `is readable by others (mode ${octal})`;
+  if ((file.mode & 0o040) !== 0) {
+    const secretForThisPod = file.uid === 0 && me.uid !== 0 && me.groups.includes(file.gid);
+    if (!secretForThisPod) return `is readable by its group (mode ${octal})`;
+  }
+  return undefined;
+}
+
+function processIdentity(): ProcessIdentity {
+  const uid = process.getuid?.() ?? -1;
+  const groups = [...(process.getgroups?.() ?? []), process.getgid?.() ?? -1];
+  return { uid, groups };
+}
 
 /** Reads and checks a password file; errors name the path and say what to do. */
 export async function readPasswordFile(path: string): Promise<string> {
-  let mode: number;
+  let problem: string | undefined;
   try {
-    mode = (await stat(path)).mode;
+    problem = modeProblem(await stat(path), processIdentity());
   } catch (err) {
     throw passwordFileError(path, `cannot be read: ${describeFsError(err)}`);
   }
-  if ((mode & 0o044) !== 0) {
-    const octal = (mode & 0o777).toString(8).padStart(3, "0");
-    throw passwordFileError(
-      path,
-      `is readable by group or others (mode ${octal}); ${PASSWORD_FILE_MODE_FIX.replace("FILE", path)}`,
-    );
-  }
+  if (problem) throw passwordFileError(path, `${problem}; ${PASSWORD_FILE_MODE_FIX.replace("FILE", path)}`);
   let text: string;
   try {
     text = await readFile(path, "utf8");

@@ -575,32 +575,33 @@ describe("deploy/kubernetes/sidecar.yaml", () => {
     }
   });
 
-  it("mounts the Secret with defaultMode 0400 and gives the proxy a mode-600 copy it owns", () => {
+  it("mounts the Secret owner- or fsGroup-readable only, into the proxy alone", () => {
     const { docs, pod, all } = load();
     const { sidecar, serve } = proxy();
     const secretVolumes = (pod.volumes ?? []).filter((v) => v.secret);
     assert.ok(secretVolumes.length > 0, "the password comes from a Secret volume");
-    for (const v of secretVolumes) assert.equal(v.secret!.defaultMode, 0o400, `volume ${v.name}: defaultMode 0400 (256)`);
+    const nonRoot = (pod.securityContext?.runAsUser ?? 0) !== 0;
+    for (const v of secretVolumes) {
+      const mode = v.secret!.defaultMode;
+      assert.ok(mode !== undefined && (mode & 0o007) === 0, `volume ${v.name}: defaultMode must not let others read (0400, or 0440 with fsGroup)`);
+      if (mode & 0o040) {
+        assert.ok(nonRoot && pod.securityContext?.fsGroup !== undefined, `volume ${v.name}: a group-readable Secret (0440) is only for a non-root proxy whose fsGroup owns it`);
+      } else if (nonRoot) {
+        assert.fail(`volume ${v.name}: a 0400 Secret file is root-owned, so the non-root proxy cannot read it; use 0440 with fsGroup`);
+      }
+    }
     assert.ok(!docs.some((d) => d.kind === "Secret"), "the Secret is a commented example only: never a password in the repository");
     const env = envOfContainer(sidecar);
     assert.equal(env.OPC_PASSWORD, undefined, "no OPC_PASSWORD: a file is the safer choice");
     const file = serve.parsed.get("password-file")?.value;
     assert.ok(file, "the sidecar needs OPC_PASSWORD_FILE");
     const mount = (c: Container, path: string) => c.volumeMounts?.find((m) => path.startsWith(`${m.mountPath.replace(/\/$/, "")}/`));
-    const volume = pod.volumes?.find((v) => v.name === mount(sidecar, file)?.name);
-    assert.ok(volume, `${file} is on no volume of the sidecar`);
-    if (volume.secret) {
-      assert.equal(pod.securityContext?.fsGroup, undefined, `${file} is in a Secret volume with fsGroup set: the kubelet adds group read (0440), which the proxy refuses`);
-      assert.fail(`${file} is in a Secret volume: its files are root-owned, so a non-root proxy cannot read a 0400 file`);
-    }
-    assert.equal(volume.emptyDir?.medium, "Memory", `${volume.name}: the password copy belongs on a memory-backed emptyDir, never the node's disk`);
-    const idx = pod.initContainers!.indexOf(sidecar);
-    const copier = pod.initContainers!.slice(0, idx).find((c) => mount(c, file)?.name === volume.name);
-    assert.ok(copier, `an init container before the sidecar must write ${file}`);
-    assert.match((copier.command ?? []).join(" "), /\binstall -m 0?600\b|\bchmod 0?600\b/, `${copier.name}: write ${file} with mode 600`);
-    assert.ok(copier.volumeMounts?.some((m) => secretVolumes.some((v) => v.name === m.name) && m.readOnly), `${copier.name}: mount the Secret read-only`);
-    for (const c of all.filter((x) => x !== sidecar && x !== copier)) {
-      assert.ok(!c.volumeMounts?.some((m) => m.name === volume.name || secretVolumes.some((v) => v.name === m.name)), `${c.name} must not mount the password`);
+    const m = mount(sidecar, file);
+    const volume = pod.volumes?.find((v) => v.name === m?.name);
+    assert.ok(volume?.secret, `${file} must be read straight from the Secret volume, so a rotated Secret is picked up`);
+    assert.ok(m!.readOnly, `${m!.name}: mount the Secret read-only`);
+    for (const c of all.filter((x) => x !== sidecar)) {
+      assert.ok(!c.volumeMounts?.some((vm) => secretVolumes.some((v) => v.name === vm.name)), `${c.name} must not mount the password`);
     }
   });
 

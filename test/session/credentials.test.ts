@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { after, before, describe, it } from "node:test";
-import { fileCredentials, promptPassword, readPasswordFile, staticCredentials } from "../../src/credentials.js";
+import { fileCredentials, promptPassword, readPasswordFile, staticCredentials, modeProblem } from "../../src/credentials.js";
 import { ProxyError } from "../../src/errors.js";
 
 let dir: string;
@@ -56,6 +56,26 @@ describe("readPasswordFile", () => {
       assert.ok(!err.message.includes("secret-pw"), "the message must not carry the password");
     });
   }
+
+  describe("modeProblem: owner-only, or a Kubernetes Secret for this pod's fsGroup", () => {
+    const me = { uid: 1000, groups: [1000, 2000] };
+    it("accepts owner-only files", () => {
+      assert.equal(modeProblem({ mode: 0o100600, uid: 1000, gid: 1000 }, me), undefined);
+      assert.equal(modeProblem({ mode: 0o100400, uid: 1000, gid: 1000 }, me), undefined);
+    });
+    it("accepts a root-owned 0440 file whose group is one of the process's (kubelet with fsGroup)", () => {
+      assert.equal(modeProblem({ mode: 0o100440, uid: 0, gid: 2000 }, me), undefined);
+    });
+    it("refuses group-readable files otherwise", () => {
+      assert.match(modeProblem({ mode: 0o100640, uid: 1000, gid: 1000 }, me)!, /readable by its group \(mode 640\)/);
+      assert.match(modeProblem({ mode: 0o100440, uid: 0, gid: 3000 }, me)!, /group/, "a group the process is not in");
+      assert.match(modeProblem({ mode: 0o100440, uid: 0, gid: 0 }, { uid: 0, groups: [0] })!, /group/, "root gets no exception");
+    });
+    it("always refuses files others can read", () => {
+      assert.match(modeProblem({ mode: 0o100444, uid: 0, gid: 2000 }, me)!, /readable by others \(mode 444\)/);
+      assert.match(modeProblem({ mode: 0o100604, uid: 1000, gid: 1000 }, me)!, /others/);
+    });
+  });
 
   it("names the path when the file is missing", async () => {
     const path = join(dir, "does-not-exist");
