@@ -2,21 +2,20 @@
 // place that exits the process.
 
 import { EXIT_FAILURE, EXIT_USAGE, type Command, type CommandIO } from "./commands/types.js";
-import { auth } from "./commands/auth.js";
-import { refreshToken } from "./commands/refresh-token.js";
-import { serve } from "./commands/serve.js";
-import { simulate } from "./commands/simulate.js";
-import { wait } from "./commands/wait.js";
 import { SERVE_HELP } from "./commands/serve-help.js";
 import { VERSION } from "./version.js";
 import { errorMessage } from "./errors.js";
 
-const COMMANDS: Record<string, Command> = {
-  serve,
-  auth,
-  refresh_token: refreshToken,
-  simulate,
-  wait,
+/**
+ * Each command is loaded only when it runs: `wait` is an exec probe, started every few seconds in
+ * Kubernetes, and should not pay for the proxy, the simulator and their libraries.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import("./commands/serve.js")).serve,
+  auth: async () => (await import("./commands/auth.js")).auth,
+  refresh_token: async () => (await import("./commands/refresh-token.js")).refreshToken,
+  simulate: async () => (await import("./commands/simulate.js")).simulate,
+  wait: async () => (await import("./commands/wait.js")).wait,
 };
 
 const OVERVIEW = `opc-auth-proxy ${VERSION}: a local auth proxy for Oracle Compute Cloud Service (Classic)
@@ -39,14 +38,14 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     return 0;
   }
   if (first !== undefined && !first.startsWith("-")) {
-    const cmd = COMMANDS[first] ?? COMMANDS[first.replace(/-/g, "_")];
-    if (!cmd) {
+    const load = COMMANDS[first] ?? COMMANDS[first.replace(/-/g, "_")];
+    if (!load) {
       io.stderr.write(`opc-auth-proxy: unknown command "${first}"; commands: ${Object.keys(COMMANDS).join(", ")}\n`);
       return EXIT_USAGE;
     }
-    return cmd(rest, io);
+    return (await load())(rest, io);
   }
-  return serve(argv, io);
+  return (await COMMANDS.serve!())(argv, io);
 }
 
 function processIO(): CommandIO {

@@ -4,7 +4,9 @@
 import { readPasswordFile } from "./credentials.js";
 import { ConfigError, ProxyError } from "./errors.js";
 import { parseAllowHost } from "./http/host-names.js";
-import { parseListen, type ListenAddress } from "./listen.js";
+import { DEFAULT_LISTEN, parseListen, type ListenAddress } from "./listen.js";
+
+export { DEFAULT_LISTEN };
 import { LOG_LEVELS, type LogLevel } from "./log.js";
 import {
   checkComputeUser,
@@ -16,7 +18,6 @@ import {
   readCaFile,
 } from "./options.js";
 
-export const DEFAULT_LISTEN = "127.0.0.1:8080";
 
 export const SERVE_OPTIONS = {
   api: { type: "string", env: ["OPC_API", "OPC_ENDPOINT"] },

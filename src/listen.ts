@@ -1,5 +1,8 @@
 // Owns the listen-address syntax shared by every server command: HOST:PORT, [v6]:PORT, :PORT or unix:PATH.
 
+/** Where `serve` listens, and where `wait` looks, when nothing says otherwise. */
+export const DEFAULT_LISTEN = "127.0.0.1:8080";
+
 export type ListenAddress =
   | { kind: "tcp"; host: string; port: number }
   | { kind: "unix"; path: string };

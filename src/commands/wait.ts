@@ -3,9 +3,8 @@
 
 import http from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
-import { DEFAULT_LISTEN } from "../config.js";
 import { errorMessage } from "../errors.js";
-import { originOf, parseListen } from "../listen.js";
+import { DEFAULT_LISTEN, originOf, parseListen } from "../listen.js";
 import { parseDuration, parseOptions, type OptionTable } from "../options.js";
 import { VERSION } from "../version.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command } from "./types.js";
