@@ -83,7 +83,8 @@ export async function listen(app: App, address: ListenAddress, limits: ServerLim
   failed.catch(() => undefined);
   if (address.kind === "unix") listenOwnerOnly(server, address.path);
   else server.listen(address.port, address.host);
-  await Promise.race([once(server, "listening"), failed]);
+  // Not events.once(server, "listening"): it rejects with the raw error and wins the race.
+  await Promise.race([new Promise<void>((resolve) => server.once("listening", () => resolve())), failed]);
   let url: string;
   if (address.kind === "unix") {
     await chmod(address.path, 0o600);

@@ -3,6 +3,7 @@
 
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -116,5 +117,19 @@ describe("serve configuration", () => {
     assert.match(err, /chmod 600/);
     assert.match(err, /--listen: "bad"/);
     assert.ok(!err.includes("secret"));
+  });
+
+  test("the command line exits 1, naming --listen, when the address is in use", async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      // The zero-config demo starts its simulator first, so this also shows it is shut down cleanly.
+      const child = spawnCli(["serve", "--listen", `127.0.0.1:${port}`, "--log-level", "silent"]);
+      assert.equal(await child.exit(), 1);
+      assert.match(child.stderr.join(""), new RegExp(`--listen 127\\.0\\.0\\.1:${port}: the address is already in use; pick another port`));
+    } finally {
+      taken.close();
+    }
   });
 });
