@@ -61,6 +61,12 @@ function processIO(): CommandIO {
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+  // A reader that went away (`… | head`) must not crash the proxy: its output is simply lost.
+  const ignoreBrokenPipe = (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+  };
+  process.stdout.on("error", ignoreBrokenPipe);
+  process.stderr.on("error", ignoreBrokenPipe);
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, signal: ac.signal };
 }
 

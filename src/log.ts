@@ -32,7 +32,10 @@ export function createLogger(level: LogLevel = "info", destination?: Destination
       redact: { paths: REDACT_PATHS, censor: "[redacted]" },
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination ?? pino.destination({ fd: 2, sync: false }),
+    // Synchronous: an asynchronous destination registers an exit-time flushSync that spins for ever,
+    // deaf to signals, on EPIPE when standard error was closed (`serve 2>&1 | head`). A failed sync
+    // write is dropped by pino's broken-pipe filter instead.
+    destination ?? pino.destination({ fd: 2, sync: true }),
   );
 }
 
