@@ -72,7 +72,8 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
   const p = parseOptions(argv, SERVE_OPTIONS, env);
   if (p.flag("help")) return { help: true };
   if (p.flag("version")) return { version: true };
-  const problems = [...p.problems];
+  // The same list: flags read later (a boolean variable, say) add their problems to it too.
+  const problems = p.problems;
 
   const apiOpt = p.get("api");
   const api = apiOpt ? parseHttpUrl(apiOpt.value, apiOpt.from, problems) : undefined;
@@ -151,6 +152,7 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
 
   const cookieFile = p.get("cookie-file")?.value;
 
+  const insecureSkipTlsVerify = p.flag("insecure-skip-tls-verify");
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     config: Object.freeze({
@@ -167,7 +169,7 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
       allowHosts: Object.freeze(allowHosts),
       allowOrigins: Object.freeze(allowOrigins),
       ca,
-      insecureSkipTlsVerify: p.flag("insecure-skip-tls-verify"),
+      insecureSkipTlsVerify,
     }),
   };
 }

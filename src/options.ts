@@ -72,7 +72,12 @@ export function parseOptions(argv: string[], table: OptionTable, env: NodeJS.Pro
       const v = values[name];
       if (v === true) return true;
       const e = envValue(name);
-      return e !== undefined && /^(1|true|yes|on)$/i.test(e.value);
+      if (e === undefined) return false;
+      if (/^(1|true|yes|on)$/i.test(e.value)) return true;
+      if (!/^(0|false|no|off)$/i.test(e.value)) {
+        problems.push(`${e.from}: "${e.value.slice(0, 40)}" is not a boolean; use true or false`);
+      }
+      return false;
     },
     positionals,
     problems,

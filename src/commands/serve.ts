@@ -58,6 +58,8 @@ async function run(config: Readonly<Config>, io: CommandIO, log: Logger): Promis
   // OPC_COOKIE may hand over a session of the real API; the built-in simulator starts with none.
   const proxy = await assemble({ ...config, api }, { credentials, log, processMetrics: true, env: sim ? undefined : io.env });
   const { url } = proxy;
+  // In the demo, `uri` fields name the proxy, so following one goes through the session too.
+  if (sim && url.startsWith("http:")) sim.simulator.publicUrl = url;
   if (config.listen.kind === "tcp" && !isLoopbackHost(config.listen.host)) {
     log.warn(
       { event: "exposed", listen: config.listenText },

@@ -10,6 +10,7 @@ import { parseListen, type ListenAddress } from "../listen.js";
 import { createLogger, LOG_LEVELS, type LogLevel } from "../log.js";
 import { DEMO_PASSWORD, DEMO_USER, startSimulator, simulatorOptionProblems, type SimulatorOptions } from "../simulator/index.js";
 import { userNameProblem } from "../simulator/users.js";
+import { VERSION } from "../version.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command, type CommandIO } from "./types.js";
 
 const HELP = `Usage: opc-auth-proxy simulate [options]
@@ -31,9 +32,18 @@ sshkey/instance/shape/imagelist resources, and a control surface under /-/sim/.
   --max-body-bytes N          largest request body (default 1048576)
   --log-level LEVEL           ${LOG_LEVELS.join("|")} (default info)
   -h, --help                  show this help
+  --version                   show the version
 
 With no --user, --users-file or --password-file, the demo account is used:
   ${DEMO_USER} / ${DEMO_PASSWORD}
+
+Exit codes: 0 after a clean stop (SIGTERM, Ctrl-C), 1 when it cannot listen, 2 bad usage.
+
+Examples:
+  opc-auth-proxy simulate                                   # the demo account on 127.0.0.1:8081
+  opc-auth-proxy simulate --token-ttl 60 --session-ttl 300  # short lifetimes, to watch refreshes
+  opc-auth-proxy simulate --user /Compute-acme/ann --password-file ./ann.pw
+  curl -s -X POST localhost:8081/-/sim/revoke               # end every session
 `;
 
 export const STRING_FLAGS = [
@@ -41,7 +51,7 @@ export const STRING_FLAGS = [
   "cookie-format", "max-objects", "max-sessions", "max-body-bytes", "log-level",
 ] as const;
 
-type Values = Partial<Record<(typeof STRING_FLAGS)[number] | "help", string | boolean | Array<string | boolean>>>;
+type Values = Partial<Record<(typeof STRING_FLAGS)[number] | "help" | "version", string | boolean | Array<string | boolean>>>;
 
 interface Plan {
   listen: ListenAddress;
@@ -56,8 +66,12 @@ export const simulate: Command = async (argv, io) => {
     io.stdout.write(HELP);
     return EXIT_OK;
   }
+  if (plan === "version") {
+    io.stdout.write(`opc-auth-proxy ${VERSION}\n`);
+    return EXIT_OK;
+  }
   if (Array.isArray(plan)) {
-    io.stderr.write(`opc-auth-proxy simulate: ${plan.join("\n  ")}\nRun "opc-auth-proxy simulate --help" for usage.\n`);
+    io.stderr.write(`opc-auth-proxy simulate: invalid configuration:\n${plan.map((p) => `  - ${p}`).join("\n")}\nRun "opc-auth-proxy simulate --help" for usage.\n`);
     return EXIT_USAGE;
   }
   return run(plan, io);
@@ -69,7 +83,9 @@ async function run(plan: Plan, io: CommandIO): Promise<number> {
   try {
     running = await startSimulator({ ...plan.options, logger, listen: plan.listen });
   } catch (err) {
-    io.stderr.write(`opc-auth-proxy simulate: cannot listen on ${describe(plan.listen)}: ${errorMessage(err)}\n`);
+    const inUse = (err as NodeJS.ErrnoException).code === "EADDRINUSE";
+    const why = inUse ? "the address is already in use; pick another with --listen" : errorMessage(err);
+    io.stderr.write(`opc-auth-proxy simulate: cannot listen on ${describe(plan.listen)} (--listen): ${why}\n`);
     return EXIT_FAILURE;
   }
   io.stdout.write(`Compute API simulator listening on ${running.url}\n`);
@@ -86,7 +102,7 @@ async function run(plan: Plan, io: CommandIO): Promise<number> {
 const describe = (l: ListenAddress): string => (l.kind === "unix" ? `unix:${l.path}` : `${l.host}:${l.port}`);
 
 /** Turns argv into a plan, "help", or every problem found (each naming its flag). */
-async function planFrom(argv: string[]): Promise<Plan | "help" | string[]> {
+async function planFrom(argv: string[]): Promise<Plan | "help" | "version" | string[]> {
   const problems: string[] = [];
   // parseArgs would take the next flag as the missing value; catch that before it does.
   const args = argv.filter((arg, i) => {
@@ -101,14 +117,16 @@ async function planFrom(argv: string[]): Promise<Plan | "help" | string[]> {
     options: {
       ...Object.fromEntries(STRING_FLAGS.map((f) => [f, { type: "string", multiple: f === "user" }])),
       help: { type: "boolean", short: "h" },
+      version: { type: "boolean" },
     },
     strict: false,
     allowPositionals: true,
   }) as { values: Values; positionals: string[] };
   if (values.help === true) return "help";
+  if (values.version === true) return "version";
 
   problems.push(...positionals.map((p) => `unexpected argument "${p}"`));
-  const known = new Set<string>([...STRING_FLAGS, "help"]);
+  const known = new Set<string>([...STRING_FLAGS, "help", "version"]);
   for (const name of Object.keys(values)) if (!known.has(name)) problems.push(`unknown flag --${name}`);
 
   const str = (flag: (typeof STRING_FLAGS)[number]): string | undefined => {

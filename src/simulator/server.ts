@@ -23,7 +23,8 @@ export async function startSimulator(
   const server = createAdaptorServer({ fetch: simulator.app.fetch }) as Server;
 
   const failed = once(server, "error").then(([err]) => Promise.reject(err as Error));
-  const listening = once(server, "listening");
+  // Not events.once(server, "listening"): it rejects with the raw error and wins the race.
+  const listening = new Promise<void>((resolve) => server.once("listening", () => resolve()));
   if (listen.kind === "unix") server.listen(listen.path);
   else server.listen(listen.port, listen.host);
   await Promise.race([listening, failed]);

@@ -102,6 +102,13 @@ describe("serve configuration", () => {
     assert.match((await problems([...base, "--password-file", empty])).join(), /is empty/);
   });
 
+  test("a boolean variable must say true or false", async () => {
+    assert.match((await problems([], { OPC_PROXY_INSECURE_SKIP_TLS_VERIFY: "garbage" })).join(), /OPC_PROXY_INSECURE_SKIP_TLS_VERIFY: "garbage" is not a boolean/);
+    const { config } = await loadConfig([], { OPC_PROXY_INSECURE_SKIP_TLS_VERIFY: "off" });
+    assert.equal(config!.insecureSkipTlsVerify, false);
+    assert.equal((await loadConfig([], { OPC_PROXY_INSECURE_SKIP_TLS_VERIFY: "yes" })).config!.insecureSkipTlsVerify, true);
+  });
+
   test("unknown flags and stray arguments are usage errors", async () => {
     assert.match((await problems(["--nope"])).join(), /Unknown option '--nope'.*--help/);
     assert.match((await problems(["extra"])).join(), /unexpected argument "extra"/);

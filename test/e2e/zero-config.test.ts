@@ -13,7 +13,9 @@ test("`opc-auth-proxy` with no configuration fronts the built-in simulator, logg
     const base = /proxy on (http:\/\/[^,]+),/.exec(banner)![1]!;
     const shapes = await get(`${base}/shape/`, { accept: "application/oracle-compute-v3+json" });
     assert.equal(shapes.status, 200);
-    assert.ok(JSON.parse(shapes.text).result.length > 0);
+    const first = JSON.parse(shapes.text).result[0] as { uri: string };
+    assert.ok(first.uri.startsWith(`${base}/shape/`), `uri ${first.uri} names the proxy, so following it works`);
+    assert.equal((await get(first.uri, { accept: "application/oracle-compute-v3+json" })).status, 200);
     assert.equal((await get(`${base}/-/readyz`)).status, 200);
   } finally {
     child.proc.kill("SIGTERM");
