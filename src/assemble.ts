@@ -4,6 +4,7 @@
 import { systemClock, systemRandom, type Clock, type Random } from "./clock.js";
 import type { Config } from "./config.js";
 import type { Credentials } from "./credentials.js";
+import { ProxyError } from "./errors.js";
 import { createApp } from "./http/app.js";
 import { createGuard } from "./http/guards.js";
 import { limitsFor, listen, type Listening, type ServerLimits } from "./http/server.js";
@@ -108,7 +109,12 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
     listening,
     async shutdown(graceMs) {
       draining = true;
-      await listening.drain(graceMs);
+      await listening.drain(graceMs, () => {
+        const cut = forward.cutAll(
+          new ProxyError("SHUTTING_DOWN", `the proxy shut down before the API answered (--drain-timeout ${graceMs} ms)`, 503),
+        );
+        if (cut > 0) log.warn({ event: "drain_cut", requests: cut }, `drain timeout: ${cut} request(s) still in flight were cut`);
+      });
       session.stop();
       upstream.close();
     },

@@ -53,8 +53,11 @@ export interface Listening {
   server: http.Server;
   /** Where clients reach it: http://host:port or unix:/path. */
   url: string;
-  /** Stops accepting, lets in-flight requests finish for up to `graceMs`, then closes the rest. */
-  drain(graceMs: number): Promise<void>;
+  /**
+   * Stops accepting, lets in-flight requests finish for up to `graceMs`, then calls `beforeCut`
+   * (to answer what is still open) and closes the rest.
+   */
+  drain(graceMs: number, beforeCut?: () => void): Promise<void>;
 }
 
 export async function listen(app: App, address: ListenAddress, limits: ServerLimits = DEFAULT_LIMITS): Promise<Listening> {
@@ -96,15 +99,24 @@ export async function listen(app: App, address: ListenAddress, limits: ServerLim
   return {
     server,
     url,
-    async drain(graceMs) {
+    async drain(graceMs, beforeCut) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       let timer: NodeJS.Timeout | undefined;
+      let late = false;
       const grace = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, graceMs);
+        timer = setTimeout(() => {
+          late = true;
+          resolve();
+        }, graceMs);
       });
       await Promise.race([closed, grace]);
       clearTimeout(timer);
+      if (late && beforeCut) {
+        beforeCut();
+        // Let the answers written just now reach the sockets before they are closed.
+        await new Promise<void>((resolve) => setTimeout(resolve, 50));
+      }
       server.closeAllConnections();
       await closed;
       if (address.kind === "unix") await unlink(address.path).catch(() => undefined);

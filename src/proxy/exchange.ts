@@ -65,6 +65,7 @@ export class Exchange {
   private finished = false;
   private error: string | undefined;
   private current: ForwardRequest | undefined;
+  private cutByProxy = false;
 
   constructor(
     private readonly req: IncomingMessage,
@@ -125,6 +126,10 @@ export class Exchange {
 
   onResponse(fwd: ForwardRequest, upstream: IncomingMessage): void {
     fwd.responded = true;
+    if (this.cutByProxy) {
+      upstream.destroy();
+      return;
+    }
     fwd.proxyReq?.setTimeout(0);
     const setCookie = upstream.headers["set-cookie"];
     if (setCookie !== undefined) this.session.adopt(setCookie, fwd.cookie);
@@ -217,6 +222,17 @@ export class Exchange {
     this.res.destroy();
   }
 
+  /**
+   * The drain's grace period ran out: answer 503 SHUTTING_DOWN if nothing was sent yet, else cut
+   * the response, and stop the upstream request either way.
+   */
+  cut(err: ProxyError): void {
+    if (this.finished) return;
+    this.cutByProxy = true;
+    this.fail(err);
+    this.current?.proxyReq?.destroy();
+  }
+
   /** Last resort for an unexpected error: answer 502 if nothing was sent yet, else cut the response. */
   abandon(err: unknown): void {
     this.fail(err);
@@ -233,7 +249,7 @@ export class Exchange {
     if (this.finished) return;
     this.finished = true;
     this.body?.release();
-    const clientAborted = !this.res.writableFinished;
+    const clientAborted = !this.res.writableFinished && !this.cutByProxy;
     if (clientAborted) {
       this.current?.proxyReq?.destroy();
       this.current?.emit("aborted");

@@ -24,7 +24,10 @@ export interface ForwarderOptions {
   onExchange?(record: ExchangeRecord): void;
 }
 
-export type Forward = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+export type Forward = ((req: IncomingMessage, res: ServerResponse) => Promise<void>) & {
+  /** Ends every exchange still in flight with `err` (503 if nothing was sent); returns how many. */
+  cutAll(err: ProxyError): number;
+};
 
 export function createForwarder(opts: ForwarderOptions): Forward {
   const middleware = createProxyMiddleware<IncomingMessage, ServerResponse>({
@@ -62,12 +65,24 @@ export function createForwarder(opts: ForwarderOptions): Forward {
     describeError: (err: Error) => describeNetError(opts.upstream, err),
   };
 
-  return (req, res) =>
+  const active = new Set<Exchange>();
+  const forward = (req: IncomingMessage, res: ServerResponse) =>
     new Promise<void>((resolve) => {
-      res.once("close", resolve);
       const exchange = new Exchange(req, res, opts.sessionFor(req), deps);
+      active.add(exchange);
+      res.once("close", () => {
+        active.delete(exchange);
+        resolve();
+      });
       exchange.run().catch((err: unknown) => exchange.abandon(err));
     });
+  return Object.assign(forward, {
+    cutAll(err: ProxyError) {
+      const n = active.size;
+      for (const exchange of [...active]) exchange.cut(err);
+      return n;
+    },
+  });
 }
 
 /** http-proxy types its events with IncomingMessage; ours are the stand-ins Exchange made. */
