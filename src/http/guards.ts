@@ -25,6 +25,8 @@ export interface Refusal {
 
 /** What the guard reads; it rewrites `url` when an absolute-form target names the proxy itself. */
 export type GuardedRequest = Pick<IncomingMessage, "method" | "url" | "headers"> & {
+  /** Checked for a second Host header, which Node would silently drop (RFC 9112 §3.2: 400). */
+  rawHeaders?: string[];
   socket?: { localPort?: number | undefined };
 };
 
@@ -70,6 +72,9 @@ export function requestChecker(opts: GuardOptions): (req: GuardedRequest) => Ref
       };
     }
     const h = req.headers;
+    if (req.rawHeaders && hostCount(req.rawHeaders) > 1) {
+      return { status: 400, code: "BAD_REQUEST", message: "the request has more than one Host header; send exactly one" };
+    }
     if ((req.url ?? "").charCodeAt(0) !== 47 /* / */) {
       const refused = originForm(req, hostAllowed);
       if (refused) return refused;
@@ -178,6 +183,15 @@ function hostRefusal(host: string | undefined, names: ReadonlySet<string>): Refu
     code: "FORBIDDEN_HOST",
     message: `Host "${clip(host)}" is not allowed (DNS rebinding protection); accepted names: ${accepted}; if clients reach the proxy by this name, start it with --allow-host ${clip(name)}`,
   };
+}
+
+function hostCount(raw: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 4 && name.toLowerCase() === "host") n++;
+  }
+  return n;
 }
 
 /** Liveness and readiness reveal nothing secret; Kubernetes probes send Host: <pod IP>:<port>. */

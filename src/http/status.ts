@@ -34,6 +34,7 @@ export function statusJson(s: SessionSnapshot, facts: ProxyFacts, now: number): 
       sessionExpiresInSeconds: inSeconds(s.sessionExpiresAt),
       expirySource: s.expirySource ?? null,
       lastLoginAt: iso(s.lastLoginAt),
+      resumedAt: iso(s.resumedAt),
       lastRefreshAt: iso(s.lastRefreshAt),
       next: s.next ? { action: s.next.action, at: iso(s.next.at) } : null,
       consecutiveFailures: s.consecutiveFailures,

@@ -40,6 +40,8 @@ export interface SessionSnapshot {
   sessionExpiresAt?: number;
   expirySource?: "cookie" | "max-age" | "default";
   lastLoginAt?: number;
+  /** When a cookie from a previous run (cookie file, OPC_COOKIE) was taken over instead of a login. */
+  resumedAt?: number;
   lastRefreshAt?: number;
   next?: { action: SessionOp | "check-credentials"; at: number };
   consecutiveFailures: number;

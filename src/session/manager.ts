@@ -46,7 +46,11 @@ export class SessionManager extends EventEmitter<SessionEvents> {
 
   private phase: SessionPhase = "idle";
   private held: Held | undefined;
+  /** Start of the current session as far as we know: the login, or the take-over of a cookie. */
   private loginAt: number | undefined;
+  /** The last login this process made itself (POST /authenticate/). */
+  private lastLogin: number | undefined;
+  private resumedAt: number | undefined;
   private lastRefreshAt: number | undefined;
   private inflight: Promise<void> | undefined;
   private inflightOp: SessionOp | undefined;
@@ -98,6 +102,7 @@ export class SessionManager extends EventEmitter<SessionEvents> {
         const issued = await this.auth.refresh(cookie);
         if (this.phase !== "idle" || !this.ownCookie(issued.value)) return;
         this.loginAt = started;
+        this.resumedAt = started;
         this.accept(issued);
         this.lastRefreshAt = this.clock.now();
         this.counters.refreshes++;
@@ -194,7 +199,8 @@ export class SessionManager extends EventEmitter<SessionEvents> {
       snap.sessionExpiresAt = h.sessionExpiresAt;
       snap.expirySource = h.source;
     }
-    if (this.loginAt !== undefined) snap.lastLoginAt = this.loginAt;
+    if (this.lastLogin !== undefined) snap.lastLoginAt = this.lastLogin;
+    if (this.resumedAt !== undefined) snap.resumedAt = this.resumedAt;
     if (this.lastRefreshAt !== undefined) snap.lastRefreshAt = this.lastRefreshAt;
     if (this.next) snap.next = { action: this.next.action, at: this.next.at };
     if (this.lastError) snap.lastError = { ...this.lastError };
@@ -252,6 +258,7 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     }
     if (this.phase === "stopped") return;
     this.loginAt = started;
+    this.lastLogin = started;
     this.accept(issued);
     this.counters.logins++;
     this.failures = 0;

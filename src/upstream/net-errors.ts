@@ -16,7 +16,9 @@ const UNTRUSTED = new Set([
 export function describeNetError(upstream: Pick<Upstream, "origin" | "route">, err: Error): string {
   const code = (err as NodeJS.ErrnoException).code;
   const via = upstream.route.kind === "proxy" ? ` through ${upstream.route.display} (${upstream.route.from})` : "";
-  const base = `cannot reach the API at ${upstream.origin}${via}: ${code ? `${code} ` : ""}${err.message}`;
+  // Node's messages often carry the code already ("read ECONNRESET"): say it once.
+  const prefix = code && !err.message.includes(code) ? `${code} ` : "";
+  const base = `cannot reach the API at ${upstream.origin}${via}: ${prefix}${err.message}`;
   if (code !== undefined && UNTRUSTED.has(code)) {
     return `${base}; the API's TLS certificate is not trusted: if it comes from a private CA, add that CA with --ca-file PATH`;
   }

@@ -132,6 +132,9 @@ describe("serve --cookie-file and OPC_COOKIE", () => {
     assert.equal(second.proxy.session.snapshot().ready, true);
     assert.equal(logins(), count, "the second start cost no login");
     assert.equal(events(second.logs, "resumed").length, 1);
+    const snap = second.proxy.session.snapshot();
+    assert.equal(snap.lastLoginAt, undefined, "status does not claim a login that did not happen");
+    assert.ok(snap.resumedAt !== undefined);
     const r = await send(second.proxy.url, "GET", "/shape/", { headers: { accept: V3 } });
     assert.equal(r.status, 200, r.text);
     await fileHolds(path, second.proxy);

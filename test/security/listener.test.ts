@@ -59,6 +59,10 @@ describe("Host allow-list (DNS rebinding)", () => {
     await refused("GET /shape/ HTTP/1.0\r\n\r\n", 400, "BAD_REQUEST", /Host/);
     await refused(get("/shape/", "::1"), 400, "BAD_REQUEST", /Host header/);
   });
+  it("refuses two Host headers with 400, whichever comes first", async () => {
+    await refused(`GET /shape/ HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nHost: attacker.example\r\n\r\n`, 400, "BAD_REQUEST", /more than one Host/);
+    await refused(`GET /shape/ HTTP/1.1\r\nHost: attacker.example\r\nhost: 127.0.0.1\r\n\r\n`, 400, "BAD_REQUEST", /more than one Host/);
+  });
   it("guards /-/status and /-/metrics too, but lets Kubernetes probes reach /-/healthz and /-/readyz", async () => {
     const probe = "10.244.1.7:8080";
     await refused(get("/-/status", probe), 403, "FORBIDDEN_HOST");
