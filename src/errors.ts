@@ -18,7 +18,8 @@ export type ErrorCode =
   | "FORBIDDEN_ORIGIN"
   | "FORBIDDEN_TARGET"
   | "BAD_REQUEST"
-  | "NOT_READY";
+  | "NOT_READY"
+  | "LISTEN_FAILED";
 
 export class ProxyError extends Error {
   readonly code: ErrorCode;
