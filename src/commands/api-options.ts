@@ -67,7 +67,7 @@ export function saveCookie(path: string, api: URL, user: string | undefined, val
 
 export const iso = (t: number): string => new Date(t).toISOString();
 
-/** A configuration problem found while building the client (a bad HTTPS_PROXY, say): exit 2. */
+/** A usage problem found after parsing (a bad HTTPS_PROXY, no password on stdin): exit 2. */
 export function isUsage(err: unknown): boolean {
-  return err instanceof ProxyError && err.code === "CONFIG_INVALID" && err.status === 2;
+  return err instanceof ProxyError && err.status === 2;
 }

@@ -2,7 +2,7 @@
 // standard output for `eval`; every other word goes to standard error, and never a secret.
 
 import { promptPassword, readPasswordFile } from "../credentials.js";
-import { ProxyError, errorMessage } from "../errors.js";
+import { errorMessage } from "../errors.js";
 import { checkComputeUser, parseOptions } from "../options.js";
 import { AuthFailure } from "../session/api-auth.js";
 import { VERSION } from "../version.js";
@@ -78,7 +78,7 @@ export function authCommand(deps: AuthDeps = {}): Command {
       try {
         password = await promptPassword(io, `Password for ${user}: `);
       } catch (err) {
-        return fail(err instanceof ProxyError && err.status === 2 ? EXIT_USAGE : EXIT_FAILURE, errorMessage(err));
+        return fail(isUsage(err) ? EXIT_USAGE : EXIT_FAILURE, errorMessage(err));
       }
     }
 

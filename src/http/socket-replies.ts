@@ -2,7 +2,7 @@
 // parser rejects (malformed, oversized, too slow) and CONNECT. Each is a JSON `{"message", "code"}`
 // with a status that says what went wrong, and the connection is closed afterwards.
 
-import type { IncomingMessage } from "node:http";
+import { STATUS_CODES, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { ErrorCode } from "../errors.js";
 import { FORWARDED_METHODS } from "./guards.js";
@@ -38,7 +38,7 @@ function parserReply(code: string | undefined, maxHeaderBytes: number): [number,
 export function rawJsonReply(status: number, code: ErrorCode, message: string, extra: Record<string, string> = {}): string {
   const body = JSON.stringify({ message, code });
   const head = [
-    `HTTP/1.1 ${status} ${REASONS[status] ?? "Error"}`,
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}`,
     "Content-Type: application/json",
     `Content-Length: ${Buffer.byteLength(body)}`,
     "Cache-Control: no-store",
@@ -47,13 +47,6 @@ export function rawJsonReply(status: number, code: ErrorCode, message: string, e
   ];
   return `${head.join("\r\n")}\r\n\r\n${body}`;
 }
-
-const REASONS: Record<number, string> = {
-  400: "Bad Request",
-  405: "Method Not Allowed",
-  408: "Request Timeout",
-  431: "Request Header Fields Too Large",
-};
 
 /** The server's `clientError` handler: answer what can still be answered, then close. */
 export function onClientError(maxHeaderBytes: number) {
