@@ -58,21 +58,18 @@ export function createApp(opts: AppOptions): App {
     return c.body(body, 200, { "content-type": opts.registry.contentType, ...noStore });
   });
 
-  app.all("/-/*", (c) =>
-    c.json(
+  // Any other /-/ target is ours too, including one hono normalised away from the routes above (/-/../x).
+  app.all("*", (c) => {
+    const target = (c.env.incoming.url ?? "").split("?")[0];
+    return c.json(
       {
-        message: `${c.req.method} ${c.req.path} is not a control endpoint; /-/ is reserved for /-/healthz, /-/readyz, /-/status and /-/metrics`,
+        message: `${c.req.method} ${target} is not a control endpoint; /-/ is reserved for /-/healthz, /-/readyz, /-/status and /-/metrics`,
         code: "BAD_REQUEST",
       },
       404,
       noStore,
-    ),
-  );
-
-  // A /-/ target that hono normalised away from every route above (say /-/../x) is still ours.
-  app.all("*", (c) =>
-    c.json({ message: `${c.env.incoming.url ?? ""} is not a control endpoint`, code: "BAD_REQUEST" }, 404, noStore),
-  );
+    );
+  });
 
   app.onError((err, c) =>
     c.json({ message: `internal error: ${err.message}`, code: "API_ERROR" }, 500, noStore),
