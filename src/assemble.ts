@@ -2,8 +2,8 @@
 // listener. `serve` calls it with the real clock; end-to-end tests call it with a fake one.
 
 import { systemClock, systemRandom, type Clock, type Random } from "./clock.js";
-import type { Config } from "./config.js";
-import type { Credentials } from "./credentials.js";
+import type { Config } from "./config/serve.js";
+import type { Credentials } from "./session/credentials.js";
 import { ProxyError } from "./errors.js";
 import { createApp } from "./http/app.js";
 import { createGuard } from "./http/guards.js";
@@ -77,7 +77,14 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
   });
   logSessionEvents(session, log.child({ component: "session" }));
   // Before anything can ask for a cookie: a still-valid one from a previous run saves a login.
-  await shareCookie({ session, api: settings.api, cookieFile: settings.cookieFile, env: deps.env, clock, log: log.child({ component: "session" }) });
+  await shareCookie({
+    session,
+    api: settings.api,
+    cookieFile: settings.cookieFile,
+    env: deps.env,
+    clock,
+    log: log.child({ component: "session" }),
+  });
   const metrics = createMetrics(session, { processMetrics: deps.processMetrics });
   const requestLog = log.child({ component: "proxy" });
   const forward = createForwarder({
@@ -96,7 +103,13 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
   const app = createApp({
     forward,
     snapshot: () => session.snapshot(),
-    facts: () => ({ version: VERSION, api: upstream.origin + upstream.basePath, listen: settings.listenText, startedAt, draining }),
+    facts: () => ({
+      version: VERSION,
+      api: upstream.origin + upstream.basePath,
+      listen: settings.listenText,
+      startedAt,
+      draining,
+    }),
     registry: metrics.registry,
     clock,
     guard: createGuard(settings),
@@ -111,9 +124,14 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
       draining = true;
       await listening.drain(graceMs, () => {
         const cut = forward.cutAll(
-          new ProxyError("SHUTTING_DOWN", `the proxy shut down before the API answered (--drain-timeout ${graceMs} ms)`, 503),
+          new ProxyError(
+            "SHUTTING_DOWN",
+            `the proxy shut down before the API answered (--drain-timeout ${graceMs} ms)`,
+            503,
+          ),
         );
-        if (cut > 0) log.warn({ event: "drain_cut", requests: cut }, `drain timeout: ${cut} request(s) still in flight were cut`);
+        if (cut > 0)
+          log.warn({ event: "drain_cut", requests: cut }, `drain timeout: ${cut} request(s) still in flight were cut`);
       });
       session.stop();
       upstream.close();

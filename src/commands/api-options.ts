@@ -6,7 +6,7 @@ import { DEFAULT_SESSION_TTL_MS, expiryOf, type IssuedCookie } from "../session/
 import { writeCookieFile } from "../session/cookie-file.js";
 import { ProxyError } from "../errors.js";
 import { createUpstream } from "../upstream/upstream.js";
-import { parseDuration, parseHttpUrl, type OptionTable, type Parsed, readCaFile } from "../options.js";
+import { parseDuration, parseHttpUrl, type OptionTable, type Parsed, readCaFile } from "../config/options.js";
 
 export const API_OPTIONS = {
   api: { type: "string", env: ["OPC_API", "OPC_ENDPOINT"] },
@@ -33,7 +33,8 @@ export async function apiOptions(p: Parsed, problems: string[]): Promise<ApiOpti
   const apiOpt = p.get("api");
   const api = apiOpt ? parseHttpUrl(apiOpt.value, apiOpt.from, problems) : undefined;
   const timeoutOpt = p.get("timeout");
-  const timeoutMs = (timeoutOpt ? parseDuration(timeoutOpt.value, timeoutOpt.from, problems) : undefined) ?? DEFAULT_CALL_TIMEOUT_MS;
+  const timeoutMs =
+    (timeoutOpt ? parseDuration(timeoutOpt.value, timeoutOpt.from, problems) : undefined) ?? DEFAULT_CALL_TIMEOUT_MS;
   const ca = await readCaFile(p.get("ca-file"), problems);
   return { api, apiFrom: apiOpt?.from, ca, timeoutMs, cookieFile: p.get("cookie-file")?.value };
 }
@@ -55,13 +56,23 @@ export async function withAuthClient<T>(
 }
 
 /** Token and session expiry of a cookie just issued; `sessionEnd` when known from elsewhere. */
-export function expiryNow(issued: IssuedCookie, now: number, sessionEnd?: number): { tokenExpiresAt: number; sessionExpiresAt: number } {
+export function expiryNow(
+  issued: IssuedCookie,
+  now: number,
+  sessionEnd?: number,
+): { tokenExpiresAt: number; sessionExpiresAt: number } {
   const e = expiryOf(issued, now, sessionEnd !== undefined ? sessionEnd - DEFAULT_SESSION_TTL_MS : now);
   return { tokenExpiresAt: e.tokenExpiresAt, sessionExpiresAt: e.sessionExpiresAt };
 }
 
 /** Writes the cookie file after a login or refresh; the message of a failure names the path. */
-export function saveCookie(path: string, api: URL, user: string | undefined, value: string, expiry: { tokenExpiresAt: number; sessionExpiresAt: number }): Promise<void> {
+export function saveCookie(
+  path: string,
+  api: URL,
+  user: string | undefined,
+  value: string,
+  expiry: { tokenExpiresAt: number; sessionExpiresAt: number },
+): Promise<void> {
   return writeCookieFile(path, { api, user, value, ...expiry });
 }
 

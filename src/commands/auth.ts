@@ -1,9 +1,10 @@
 // Owns the `auth` subcommand (the Oracle CLI's): one login, then `export OPC_COOKIE='<value>'` on
 // standard output for `eval`; every other word goes to standard error, and never a secret.
 
-import { promptPassword, readPasswordFile } from "../credentials.js";
+import { readPasswordFile } from "../session/credentials.js";
+import { promptPassword } from "./prompt.js";
 import { errorMessage } from "../errors.js";
-import { checkComputeUser, parseOptions } from "../options.js";
+import { checkComputeUser, parseOptions } from "../config/options.js";
 import { AuthFailure } from "../session/api-auth.js";
 import { VERSION } from "../version.js";
 import { API_OPTIONS, apiOptions, expiryNow, iso, isUsage, saveCookie, withAuthClient } from "./api-options.js";
@@ -53,16 +54,20 @@ export function authCommand(deps: AuthDeps = {}): Command {
       return code;
     };
     const p = parseOptions(argv, API_OPTIONS, io.env, true);
-    if (p.flag("help")) return void io.stdout.write(AUTH_HELP), EXIT_OK;
-    if (p.flag("version")) return void io.stdout.write(`opc-auth-proxy ${VERSION}\n`), EXIT_OK;
+    if (p.flag("help")) return (void io.stdout.write(AUTH_HELP), EXIT_OK);
+    if (p.flag("version")) return (void io.stdout.write(`opc-auth-proxy ${VERSION}\n`), EXIT_OK);
 
     const problems = [...p.problems];
     const [user, passwordFile, ...extra] = p.positionals;
-    if (user === undefined || passwordFile === undefined) problems.push("USER and PASSWORD_FILE (or - to prompt) are required");
+    if (user === undefined || passwordFile === undefined)
+      problems.push("USER and PASSWORD_FILE (or - to prompt) are required");
     if (extra.length > 0) problems.push(`unexpected argument "${extra[0]}" after USER PASSWORD_FILE`);
     if (user !== undefined) checkComputeUser(user, "USER", problems);
     const opts = await apiOptions(p, problems);
-    if (!opts.api && !opts.apiFrom) problems.push("--api (OPC_API) is required: the API endpoint, e.g. https://compute.uscom-central-1.oraclecloud.com");
+    if (!opts.api && !opts.apiFrom)
+      problems.push(
+        "--api (OPC_API) is required: the API endpoint, e.g. https://compute.uscom-central-1.oraclecloud.com",
+      );
     let password: string | undefined;
     if (passwordFile !== undefined && passwordFile !== "-") {
       password = await readPasswordFile(passwordFile).catch((err: unknown) => {
@@ -71,7 +76,10 @@ export function authCommand(deps: AuthDeps = {}): Command {
       });
     }
     if (problems.length > 0) {
-      return fail(EXIT_USAGE, `bad usage:\n${problems.map((x) => `  - ${x}`).join("\n")}\n${USAGE}\nSee opc-auth-proxy auth --help.`);
+      return fail(
+        EXIT_USAGE,
+        `bad usage:\n${problems.map((x) => `  - ${x}`).join("\n")}\n${USAGE}\nSee opc-auth-proxy auth --help.`,
+      );
     }
     const api = opts.api!;
     if (password === undefined) {
@@ -89,7 +97,10 @@ export function authCommand(deps: AuthDeps = {}): Command {
     } catch (err) {
       if (err instanceof AuthFailure && err.kind === "rejected") {
         const where = passwordFile === "-" ? "the password typed" : `the password in ${passwordFile}`;
-        return fail(EXIT_FAILURE, `${err.message} (user ${user} at ${api.origin}; check the user name, which is case-sensitive, and ${where})`);
+        return fail(
+          EXIT_FAILURE,
+          `${err.message} (user ${user} at ${api.origin}; check the user name, which is case-sensitive, and ${where})`,
+        );
       }
       return fail(isUsage(err) ? EXIT_USAGE : EXIT_FAILURE, errorMessage(err));
     }

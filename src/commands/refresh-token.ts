@@ -2,7 +2,7 @@
 // cookie file with GET /refresh/ and prints the new `export OPC_COOKIE='<value>'` for `eval`.
 
 import { errorMessage } from "../errors.js";
-import { parseHttpUrl, parseOptions } from "../options.js";
+import { parseHttpUrl, parseOptions } from "../config/options.js";
 import { AuthFailure } from "../session/api-auth.js";
 import { decodeClaims } from "../session/cookie.js";
 import { nimbulaFor, readCookieFile, type CookieFileContent } from "../session/cookie-file.js";
@@ -65,13 +65,14 @@ export function refreshTokenCommand(deps: RefreshTokenDeps = {}): Command {
       return code;
     };
     const p = parseOptions(argv, { ...API_OPTIONS, quiet: { type: "boolean" } }, io.env);
-    if (p.flag("help")) return void io.stdout.write(REFRESH_TOKEN_HELP), EXIT_OK;
-    if (p.flag("version")) return void io.stdout.write(`opc-auth-proxy ${VERSION}\n`), EXIT_OK;
+    if (p.flag("help")) return (void io.stdout.write(REFRESH_TOKEN_HELP), EXIT_OK);
+    if (p.flag("version")) return (void io.stdout.write(`opc-auth-proxy ${VERSION}\n`), EXIT_OK);
 
     const problems = [...p.problems];
     const opts = await apiOptions(p, problems);
     const quiet = p.flag("quiet");
-    if (quiet && !opts.cookieFile) problems.push("--quiet needs --cookie-file: without it the new token would be thrown away");
+    if (quiet && !opts.cookieFile)
+      problems.push("--quiet needs --cookie-file: without it the new token would be thrown away");
     let file: CookieFileContent | undefined;
     if (opts.cookieFile) {
       file = await readCookieFile(opts.cookieFile).catch((err: unknown) => {
@@ -80,9 +81,12 @@ export function refreshTokenCommand(deps: RefreshTokenDeps = {}): Command {
       });
     }
     let api = opts.api;
-    if (!api && !opts.apiFrom && file?.api) api = parseHttpUrl(file.api, `the api line of ${opts.cookieFile}`, problems);
+    if (!api && !opts.apiFrom && file?.api)
+      api = parseHttpUrl(file.api, `the api line of ${opts.cookieFile}`, problems);
     if (!api && !opts.apiFrom && !file?.api) {
-      problems.push("--api (OPC_API) is required: the API endpoint, e.g. https://compute.uscom-central-1.oraclecloud.com");
+      problems.push(
+        "--api (OPC_API) is required: the API endpoint, e.g. https://compute.uscom-central-1.oraclecloud.com",
+      );
     }
     const token = api ? tokenFrom(api, file, opts.cookieFile, io.env) : undefined;
     if (api && !token) {
@@ -91,7 +95,10 @@ export function refreshTokenCommand(deps: RefreshTokenDeps = {}): Command {
       );
     }
     if (problems.length > 0) {
-      return fail(EXIT_USAGE, `bad usage:\n${problems.map((x) => `  - ${x}`).join("\n")}\n${USAGE}\nSee opc-auth-proxy refresh_token --help.`);
+      return fail(
+        EXIT_USAGE,
+        `bad usage:\n${problems.map((x) => `  - ${x}`).join("\n")}\n${USAGE}\nSee opc-auth-proxy refresh_token --help.`,
+      );
     }
 
     const started = now();
@@ -100,7 +107,8 @@ export function refreshTokenCommand(deps: RefreshTokenDeps = {}): Command {
     try {
       issued = await withAuthClient(api!, opts, io.env, (auth) => auth.refresh(t.value));
     } catch (err) {
-      if (err instanceof AuthFailure && err.kind === "expired") return fail(EXIT_FAILURE, refusedMessage(err.message, t, now()));
+      if (err instanceof AuthFailure && err.kind === "expired")
+        return fail(EXIT_FAILURE, refusedMessage(err.message, t, now()));
       if (isUsage(err)) return fail(EXIT_USAGE, errorMessage(err));
       return fail(EXIT_FAILURE, `cannot refresh the token from ${t.from}: ${errorMessage(err)}`);
     }
@@ -115,7 +123,10 @@ export function refreshTokenCommand(deps: RefreshTokenDeps = {}): Command {
     }
     if (!quiet) {
       io.stdout.write(exportLine(issued.value));
-      const last = expiry.tokenExpiresAt >= expiry.sessionExpiresAt ? "; it cannot be extended further: run opc-auth-proxy auth before then" : "";
+      const last =
+        expiry.tokenExpiresAt >= expiry.sessionExpiresAt
+          ? "; it cannot be extended further: run opc-auth-proxy auth before then"
+          : "";
       io.stderr.write(
         `opc-auth-proxy refresh_token: the token is valid until ${iso(expiry.tokenExpiresAt)}; the session ends at ${iso(expiry.sessionExpiresAt)}${last}\n`,
       );
@@ -127,11 +138,21 @@ export function refreshTokenCommand(deps: RefreshTokenDeps = {}): Command {
 export const refreshToken: Command = refreshTokenCommand();
 
 /** The cookie file's token when it holds one for `api`, else the first cookie variable set. */
-function tokenFrom(api: URL, file: CookieFileContent | undefined, path: string | undefined, env: NodeJS.ProcessEnv): Token | undefined {
+function tokenFrom(
+  api: URL,
+  file: CookieFileContent | undefined,
+  path: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Token | undefined {
   const line = file ? nimbulaFor(file, api) : undefined;
   let token: Token | undefined;
   if (line) {
-    token = { value: line.value, from: `the cookie file ${path}`, user: file!.user, sessionExpiresAt: file!.sessionExpiresAt };
+    token = {
+      value: line.value,
+      from: `the cookie file ${path}`,
+      user: file!.user,
+      sessionExpiresAt: file!.sessionExpiresAt,
+    };
     if (line.expiresAt > 0) token.tokenExpiresAt = line.expiresAt;
   } else {
     const name = COOKIE_ENV.find((n) => env[n]);

@@ -3,10 +3,11 @@
 // single shutdown path: drain on SIGTERM, then close everything.
 
 import { assemble } from "../assemble.js";
-import { loadConfig, type Config } from "../config.js";
-import { fileCredentials, promptPassword, staticCredentials, type Credentials } from "../credentials.js";
+import { loadConfig, type Config } from "../config/serve.js";
+import { fileCredentials, staticCredentials, type Credentials } from "../session/credentials.js";
+import { promptPassword } from "./prompt.js";
 import { ConfigError, ProxyError, errorMessage } from "../errors.js";
-import { isLoopbackHost } from "../listen.js";
+import { isLoopbackHost } from "../net/addresses.js";
 import { createLogger, type Logger } from "../log.js";
 import { DEMO_PASSWORD, DEMO_USER, startSimulator, type RunningSimulator } from "../simulator/index.js";
 import { VERSION } from "../version.js";
@@ -17,12 +18,14 @@ export const serve: Command = async (argv, io) => {
   let config: Readonly<Config>;
   try {
     const r = await loadConfig(argv, io.env);
-    if (r.help) return void io.stdout.write(SERVE_HELP), EXIT_OK;
-    if (r.version) return void io.stdout.write(`opc-auth-proxy ${VERSION}\n`), EXIT_OK;
+    if (r.help) return (void io.stdout.write(SERVE_HELP), EXIT_OK);
+    if (r.version) return (void io.stdout.write(`opc-auth-proxy ${VERSION}\n`), EXIT_OK);
     config = r.config!;
   } catch (err) {
     if (err instanceof ConfigError) {
-      io.stderr.write(`opc-auth-proxy serve: invalid configuration:\n${err.problems.map((p) => `  - ${p}`).join("\n")}\nSee opc-auth-proxy serve --help.\n`);
+      io.stderr.write(
+        `opc-auth-proxy serve: invalid configuration:\n${err.problems.map((p) => `  - ${p}`).join("\n")}\nSee opc-auth-proxy serve --help.\n`,
+      );
       return EXIT_USAGE;
     }
     throw err;
@@ -31,7 +34,8 @@ export const serve: Command = async (argv, io) => {
   try {
     return await run(config, io, log);
   } catch (err) {
-    const code = err instanceof ProxyError && err.code === "CONFIG_INVALID" && err.status === 2 ? EXIT_USAGE : EXIT_FAILURE;
+    const code =
+      err instanceof ProxyError && err.code === "CONFIG_INVALID" && err.status === 2 ? EXIT_USAGE : EXIT_FAILURE;
     log.fatal({ event: "fatal", code: err instanceof ProxyError ? err.code : undefined }, errorMessage(err));
     log.flush();
     io.stderr.write(`opc-auth-proxy serve: ${errorMessage(err)}\n`);
@@ -44,19 +48,31 @@ async function run(config: Readonly<Config>, io: CommandIO, log: Logger): Promis
   let api = config.api;
   let credentials: Credentials;
   if (!api) {
-    sim = await startSimulator({ users: [{ user: DEMO_USER, password: DEMO_PASSWORD }], logger: log.child({ component: "simulator" }) });
+    sim = await startSimulator({
+      users: [{ user: DEMO_USER, password: DEMO_PASSWORD }],
+      logger: log.child({ component: "simulator" }),
+    });
     api = new URL(sim.url);
     credentials = staticCredentials(DEMO_USER, DEMO_PASSWORD, "the built-in simulator's demo password");
-    log.info({ event: "simulator", url: sim.url, user: DEMO_USER }, `no --api configured: fronting the built-in Compute API simulator at ${sim.url}`);
+    log.info(
+      { event: "simulator", url: sim.url, user: DEMO_USER },
+      `no --api configured: fronting the built-in Compute API simulator at ${sim.url}`,
+    );
   } else {
     credentials = await credentialsFor(config, io);
   }
 
   if (config.insecureSkipTlsVerify) {
-    log.warn({ event: "insecure" }, "--insecure-skip-tls-verify is set: the API's certificate is NOT verified; use it only on test rigs");
+    log.warn(
+      { event: "insecure" },
+      "--insecure-skip-tls-verify is set: the API's certificate is NOT verified; use it only on test rigs",
+    );
   }
   // OPC_COOKIE may hand over a session of the real API; the built-in simulator starts with none.
-  const proxy = await assemble({ ...config, api }, { credentials, log, processMetrics: true, env: sim ? undefined : io.env });
+  const proxy = await assemble(
+    { ...config, api },
+    { credentials, log, processMetrics: true, env: sim ? undefined : io.env },
+  );
   const { url } = proxy;
   // In the demo, `uri` fields name the proxy, so following one goes through the session too.
   if (sim && url.startsWith("http:")) sim.simulator.publicUrl = url;
@@ -66,7 +82,10 @@ async function run(config: Readonly<Config>, io: CommandIO, log: Logger): Promis
       `listening on ${config.listenText}, which is not loopback: anyone who can reach it acts as ${credentials.user}`,
     );
   }
-  log.info({ event: "listening", url, api: proxy.upstream.origin, user: credentials.user, version: VERSION }, `listening on ${url}`);
+  log.info(
+    { event: "listening", url, api: proxy.upstream.origin, user: credentials.user, version: VERSION },
+    `listening on ${url}`,
+  );
   const started = proxy.session.start();
   if (sim) {
     await started;

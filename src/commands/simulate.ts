@@ -4,11 +4,17 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import type { DestinationStream } from "pino";
-import { readPasswordFile } from "../credentials.js";
+import { readPasswordFile } from "../session/credentials.js";
 import { errorMessage } from "../errors.js";
-import { parseListen, type ListenAddress } from "../listen.js";
+import { parseListen, type ListenAddress } from "../net/addresses.js";
 import { createLogger, LOG_LEVELS, type LogLevel } from "../log.js";
-import { DEMO_PASSWORD, DEMO_USER, startSimulator, simulatorOptionProblems, type SimulatorOptions } from "../simulator/index.js";
+import {
+  DEMO_PASSWORD,
+  DEMO_USER,
+  startSimulator,
+  simulatorOptionProblems,
+  type SimulatorOptions,
+} from "../simulator/index.js";
 import { userNameProblem } from "../simulator/users.js";
 import { VERSION } from "../version.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command, type CommandIO } from "./types.js";
@@ -47,11 +53,23 @@ Examples:
 `;
 
 export const STRING_FLAGS = [
-  "listen", "user", "users-file", "password-file", "token-ttl", "session-ttl", "public-url",
-  "cookie-format", "max-objects", "max-sessions", "max-body-bytes", "log-level",
+  "listen",
+  "user",
+  "users-file",
+  "password-file",
+  "token-ttl",
+  "session-ttl",
+  "public-url",
+  "cookie-format",
+  "max-objects",
+  "max-sessions",
+  "max-body-bytes",
+  "log-level",
 ] as const;
 
-type Values = Partial<Record<(typeof STRING_FLAGS)[number] | "help" | "version", string | boolean | Array<string | boolean>>>;
+type Values = Partial<
+  Record<(typeof STRING_FLAGS)[number] | "help" | "version", string | boolean | Array<string | boolean>>
+>;
 
 interface Plan {
   listen: ListenAddress;
@@ -71,7 +89,9 @@ export const simulate: Command = async (argv, io) => {
     return EXIT_OK;
   }
   if (Array.isArray(plan)) {
-    io.stderr.write(`opc-auth-proxy simulate: invalid configuration:\n${plan.map((p) => `  - ${p}`).join("\n")}\nRun "opc-auth-proxy simulate --help" for usage.\n`);
+    io.stderr.write(
+      `opc-auth-proxy simulate: invalid configuration:\n${plan.map((p) => `  - ${p}`).join("\n")}\nRun "opc-auth-proxy simulate --help" for usage.\n`,
+    );
     return EXIT_USAGE;
   }
   return run(plan, io);
@@ -108,7 +128,8 @@ async function planFrom(argv: string[]): Promise<Plan | "help" | "version" | str
   const args = argv.filter((arg, i) => {
     const flag = /^--([a-z-]+)$/.exec(arg)?.[1];
     const next = argv[i + 1];
-    const missing = (STRING_FLAGS as readonly string[]).includes(flag ?? "") && (next === undefined || next.startsWith("--"));
+    const missing =
+      (STRING_FLAGS as readonly string[]).includes(flag ?? "") && (next === undefined || next.startsWith("--"));
     if (missing) problems.push(`${arg} needs a value`);
     return !missing;
   });
@@ -164,9 +185,11 @@ async function planFrom(argv: string[]): Promise<Plan | "help" | "version" | str
     problems.push(`--public-url must be an origin like http://127.0.0.1:8081, not "${publicUrl}"`);
   }
   const format = str("cookie-format");
-  if (format !== undefined && format !== "base64" && format !== "raw") problems.push(`--cookie-format must be base64 or raw, not "${format}"`);
+  if (format !== undefined && format !== "base64" && format !== "raw")
+    problems.push(`--cookie-format must be base64 or raw, not "${format}"`);
   const level = str("log-level") ?? "info";
-  if (!(LOG_LEVELS as readonly string[]).includes(level)) problems.push(`--log-level must be one of ${LOG_LEVELS.join(", ")}, not "${level}"`);
+  if (!(LOG_LEVELS as readonly string[]).includes(level))
+    problems.push(`--log-level must be one of ${LOG_LEVELS.join(", ")}, not "${level}"`);
 
   const users = await usersFrom(values, str, problems);
 
@@ -218,7 +241,8 @@ async function usersFrom(
   }
   const sharedFile = str("password-file");
   if (named.length === 0) {
-    if (sharedFile !== undefined) problems.push("--password-file needs --user or --users-file to say whose password it is");
+    if (sharedFile !== undefined)
+      problems.push("--password-file needs --user or --users-file to say whose password it is");
     return { list: [{ user: DEMO_USER, password: DEMO_PASSWORD }], demo: sharedFile === undefined };
   }
 
@@ -227,12 +251,13 @@ async function usersFrom(
     let p = passwords.get(path);
     if (!p) {
       if (path === "-") problems.push(`${flag}: "-" (prompt) is not supported by simulate; give a file`);
-      p = path === "-"
-        ? Promise.resolve(undefined)
-        : readPasswordFile(path).catch((err: unknown) => {
-            problems.push(`${flag}: ${errorMessage(err)}`);
-            return undefined;
-          });
+      p =
+        path === "-"
+          ? Promise.resolve(undefined)
+          : readPasswordFile(path).catch((err: unknown) => {
+              problems.push(`${flag}: ${errorMessage(err)}`);
+              return undefined;
+            });
       passwords.set(path, p);
     }
     return p;

@@ -4,8 +4,8 @@
 import http from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { errorMessage } from "../errors.js";
-import { DEFAULT_LISTEN, originOf, parseListen } from "../listen.js";
-import { parseDuration, parseOptions, type OptionTable } from "../options.js";
+import { DEFAULT_LISTEN, originOf, parseListen } from "../net/addresses.js";
+import { parseDuration, parseOptions, type OptionTable } from "../config/options.js";
 import { VERSION } from "../version.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command } from "./types.js";
 
@@ -50,8 +50,8 @@ export type ProbeTarget = { kind: "tcp"; url: URL } | { kind: "unix"; socketPath
 
 export const wait: Command = async (argv, io) => {
   const p = parseOptions(argv, WAIT_OPTIONS, io.env);
-  if (p.flag("help")) return void io.stdout.write(WAIT_HELP), EXIT_OK;
-  if (p.flag("version")) return void io.stdout.write(`opc-auth-proxy ${VERSION}\n`), EXIT_OK;
+  if (p.flag("help")) return (void io.stdout.write(WAIT_HELP), EXIT_OK);
+  if (p.flag("version")) return (void io.stdout.write(`opc-auth-proxy ${VERSION}\n`), EXIT_OK);
   const problems = [...p.problems];
   const urlOpt = p.get("url");
   const listenEnv = io.env.OPC_PROXY_LISTEN;
@@ -59,9 +59,12 @@ export const wait: Command = async (argv, io) => {
     ? probeTarget(urlOpt.value, "--url", problems)
     : probeTarget(listenEnv ? listenEnv : DEFAULT_LISTEN, listenEnv ? "OPC_PROXY_LISTEN" : "the default", problems);
   const timeoutOpt = p.get("timeout");
-  const timeoutMs = (timeoutOpt ? parseDuration(timeoutOpt.value, timeoutOpt.from, problems) : undefined) ?? DEFAULT_TIMEOUT_MS;
+  const timeoutMs =
+    (timeoutOpt ? parseDuration(timeoutOpt.value, timeoutOpt.from, problems) : undefined) ?? DEFAULT_TIMEOUT_MS;
   if (problems.length > 0 || !target) {
-    io.stderr.write(`opc-auth-proxy wait: bad usage:\n${problems.map((x) => `  - ${x}`).join("\n")}\n${USAGE}\nSee opc-auth-proxy wait --help.\n`);
+    io.stderr.write(
+      `opc-auth-proxy wait: bad usage:\n${problems.map((x) => `  - ${x}`).join("\n")}\n${USAGE}\nSee opc-auth-proxy wait --help.\n`,
+    );
     return EXIT_USAGE;
   }
 
@@ -113,7 +116,8 @@ export function probeTarget(text: string, from: string, problems: string[]): Pro
     return undefined;
   }
   if (listen.kind === "unix") return { kind: "unix", socketPath: listen.path, path: "/-/readyz" };
-  const host = listen.host === "0.0.0.0" || listen.host === "" ? "127.0.0.1" : listen.host === "::" ? "::1" : listen.host;
+  const host =
+    listen.host === "0.0.0.0" || listen.host === "" ? "127.0.0.1" : listen.host === "::" ? "::1" : listen.host;
   return { kind: "tcp", url: new URL(`${originOf(host, listen.port)}/-/readyz`) };
 }
 
@@ -122,12 +126,20 @@ function describe(t: ProbeTarget): string {
 }
 
 /** One GET of readyz: ready on 200; else the reason, from the proxy's JSON message when it sent one. */
-function probe(t: ProbeTarget, timeoutMs: number, signal: AbortSignal): Promise<{ ready: true } | { ready: false; reason: string }> {
+function probe(
+  t: ProbeTarget,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<{ ready: true } | { ready: false; reason: string }> {
   return new Promise((resolve) => {
     const options: http.RequestOptions =
       t.kind === "unix"
         ? { socketPath: t.socketPath, path: t.path, headers: { host: "localhost" } }
-        : { hostname: t.url.hostname.replace(/^\[|\]$/g, ""), port: t.url.port || 80, path: t.url.pathname + t.url.search };
+        : {
+            hostname: t.url.hostname.replace(/^\[|\]$/g, ""),
+            port: t.url.port || 80,
+            path: t.url.pathname + t.url.search,
+          };
     const req = http.request({ ...options, method: "GET", agent: false, signal, timeout: timeoutMs }, (res) => {
       let body = "";
       res.setEncoding("utf8");
@@ -144,9 +156,11 @@ function probe(t: ProbeTarget, timeoutMs: number, signal: AbortSignal): Promise<
     req.on("error", (err) => {
       const code = (err as NodeJS.ErrnoException).code;
       const what =
-        code === "ECONNREFUSED" ? "nothing is listening there (connection refused)"
-        : code === "ENOENT" ? "no such socket"
-        : errorMessage(err);
+        code === "ECONNREFUSED"
+          ? "nothing is listening there (connection refused)"
+          : code === "ENOENT"
+            ? "no such socket"
+            : errorMessage(err);
       resolve({ ready: false, reason: `cannot connect to ${describe(t)}: ${what}` });
     });
     req.end();
@@ -156,7 +170,8 @@ function probe(t: ProbeTarget, timeoutMs: number, signal: AbortSignal): Promise<
 function messageOf(body: string): string {
   try {
     const j = JSON.parse(body) as { message?: unknown; state?: unknown };
-    if (typeof j.message === "string") return typeof j.state === "string" ? `${j.message} (state ${j.state})` : j.message;
+    if (typeof j.message === "string")
+      return typeof j.state === "string" ? `${j.message} (state ${j.state})` : j.message;
   } catch {
     // Not the proxy's JSON: something else answers on that address.
   }

@@ -71,9 +71,7 @@ export function createApp(opts: AppOptions): App {
     );
   });
 
-  app.onError((err, c) =>
-    c.json({ message: `internal error: ${err.message}`, code: "API_ERROR" }, 500, noStore),
-  );
+  app.onError((err, c) => c.json({ message: `internal error: ${err.message}`, code: "API_ERROR" }, 500, noStore));
 
   return app;
 }

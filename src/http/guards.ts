@@ -4,8 +4,8 @@
 import type { IncomingMessage } from "node:http";
 import type { HttpBindings } from "@hono/node-server";
 import type { ErrorCode } from "../errors.js";
-import type { ListenAddress } from "../listen.js";
-import { LOOPBACK_HOST_NAMES, hostNameOf, listenHostName } from "./host-names.js";
+import type { ListenAddress } from "../net/addresses.js";
+import { LOOPBACK_HOST_NAMES, hostNameOf, listenHostName } from "../net/host-names.js";
 
 export interface GuardOptions {
   /** Extra Host names (`--allow-host`), as config normalised them. */
@@ -73,7 +73,11 @@ export function requestChecker(opts: GuardOptions): (req: GuardedRequest) => Ref
     }
     const h = req.headers;
     if (req.rawHeaders && hostCount(req.rawHeaders) > 1) {
-      return { status: 400, code: "BAD_REQUEST", message: "the request has more than one Host header; send exactly one" };
+      return {
+        status: 400,
+        code: "BAD_REQUEST",
+        message: "the request has more than one Host header; send exactly one",
+      };
     }
     if ((req.url ?? "").charCodeAt(0) !== 47 /* / */) {
       const refused = originForm(req, hostAllowed);
@@ -83,7 +87,11 @@ export function requestChecker(opts: GuardOptions): (req: GuardedRequest) => Ref
     }
     const te = h["transfer-encoding"];
     if (te !== undefined && !CHUNKED_LAST.test(te)) {
-      return { status: 400, code: "BAD_REQUEST", message: `Transfer-Encoding "${clip(te)}" does not end in chunked; the body length is unknowable` };
+      return {
+        status: 400,
+        code: "BAD_REQUEST",
+        message: `Transfer-Encoding "${clip(te)}" does not end in chunked; the body length is unknowable`,
+      };
     }
     if (method === "OPTIONS" && h["access-control-request-method"] !== undefined) {
       return {
@@ -143,14 +151,28 @@ export function refusalResponse(r: Refusal): Response {
 function originForm(req: GuardedRequest, hostAllowed: (h: string) => boolean): Refusal | undefined {
   const url = req.url ?? "";
   if (url === "*") {
-    return { status: 400, code: "BAD_REQUEST", message: "the target * (OPTIONS *) is not forwarded; send a path such as OPTIONS /instance/" };
+    return {
+      status: 400,
+      code: "BAD_REQUEST",
+      message: "the target * (OPTIONS *) is not forwarded; send a path such as OPTIONS /instance/",
+    };
   }
   const m = ABSOLUTE_FORM.exec(url);
-  if (!m) return { status: 400, code: "BAD_REQUEST", message: `the request target must be a path starting with "/", not "${clip(url)}"` };
+  if (!m)
+    return {
+      status: 400,
+      code: "BAD_REQUEST",
+      message: `the request target must be a path starting with "/", not "${clip(url)}"`,
+    };
   const scheme = m[1]!.toLowerCase();
   const authority = m[2]!;
   const rest = m[3]!;
-  if (scheme === "http" && !authority.includes("@") && hostAllowed(authority) && samePort(authority, req.socket?.localPort)) {
+  if (
+    scheme === "http" &&
+    !authority.includes("@") &&
+    hostAllowed(authority) &&
+    samePort(authority, req.socket?.localPort)
+  ) {
     req.url = rest === "" ? "/" : rest.charCodeAt(0) === 47 ? rest : `/${rest}`;
     return undefined;
   }
@@ -176,7 +198,11 @@ function hostRefusal(host: string | undefined, names: ReadonlySet<string>): Refu
   const name = hostNameOf(host);
   const accepted = [...names].join(", ");
   if (name === undefined) {
-    return { status: 400, code: "BAD_REQUEST", message: `Host "${clip(host)}" is malformed; accepted names: ${accepted}` };
+    return {
+      status: 400,
+      code: "BAD_REQUEST",
+      message: `Host "${clip(host)}" is malformed; accepted names: ${accepted}`,
+    };
   }
   return {
     status: 403,

@@ -7,7 +7,7 @@ import http from "node:http";
 import { connect, type AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { ProxyError } from "../errors.js";
-import { originOf, type ListenAddress } from "../listen.js";
+import { originOf, type ListenAddress } from "../net/addresses.js";
 import type { App } from "./app.js";
 import { onClientError, onConnect, requestErrorResponse } from "./socket-replies.js";
 
@@ -60,7 +60,11 @@ export interface Listening {
   drain(graceMs: number, beforeCut?: () => void): Promise<void>;
 }
 
-export async function listen(app: App, address: ListenAddress, limits: ServerLimits = DEFAULT_LIMITS): Promise<Listening> {
+export async function listen(
+  app: App,
+  address: ListenAddress,
+  limits: ServerLimits = DEFAULT_LIMITS,
+): Promise<Listening> {
   const server = http.createServer(
     {
       maxHeaderSize: limits.maxHeaderBytes,
@@ -82,7 +86,9 @@ export async function listen(app: App, address: ListenAddress, limits: ServerLim
   server.on("clientError", onClientError(limits.maxHeaderBytes));
   server.on("connect", onConnect);
   if (address.kind === "unix") await removeStaleSocket(address.path);
-  const failed = once(server, "error").then(([err]) => Promise.reject(listenError(err as NodeJS.ErrnoException, address)));
+  const failed = once(server, "error").then(([err]) =>
+    Promise.reject(listenError(err as NodeJS.ErrnoException, address)),
+  );
   failed.catch(() => undefined);
   if (address.kind === "unix") listenOwnerOnly(server, address.path);
   else server.listen(address.port, address.host);
@@ -147,10 +153,18 @@ async function removeStaleSocket(path: string): Promise<void> {
     return;
   }
   if (!st.isSocket()) {
-    throw new ProxyError("CONFIG_INVALID", `--listen unix:${path}: ${path} exists and is not a socket; refusing to replace it`, 2);
+    throw new ProxyError(
+      "CONFIG_INVALID",
+      `--listen unix:${path}: ${path} exists and is not a socket; refusing to replace it`,
+      2,
+    );
   }
   if (await socketAnswers(path)) {
-    throw new ProxyError("LISTEN_FAILED", `--listen unix:${path}: another process is listening on it; stop it or pick another path`, 1);
+    throw new ProxyError(
+      "LISTEN_FAILED",
+      `--listen unix:${path}: another process is listening on it; stop it or pick another path`,
+      1,
+    );
   }
   await unlink(path);
 }
@@ -158,7 +172,11 @@ async function removeStaleSocket(path: string): Promise<void> {
 function listenError(err: NodeJS.ErrnoException, address: ListenAddress): ProxyError {
   const where = address.kind === "unix" ? `unix:${address.path}` : `${address.host}:${address.port}`;
   if (err.code === "EADDRINUSE") {
-    return new ProxyError("LISTEN_FAILED", `--listen ${where}: the address is already in use; pick another port with --listen or OPC_PROXY_LISTEN`, 1);
+    return new ProxyError(
+      "LISTEN_FAILED",
+      `--listen ${where}: the address is already in use; pick another port with --listen or OPC_PROXY_LISTEN`,
+      1,
+    );
   }
   if (err.code === "EACCES") {
     return new ProxyError("LISTEN_FAILED", `--listen ${where}: permission denied; use a port above 1023`, 1);

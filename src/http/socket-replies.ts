@@ -11,7 +11,10 @@ import { FORWARDED_METHODS } from "./guards.js";
 function parserReply(code: string | undefined, maxHeaderBytes: number): [number, string] {
   switch (code) {
     case "HPE_HEADER_OVERFLOW":
-      return [431, `the request head is larger than ${Math.round(maxHeaderBytes / 1024)} KiB; send fewer or smaller headers`];
+      return [
+        431,
+        `the request head is larger than ${Math.round(maxHeaderBytes / 1024)} KiB; send fewer or smaller headers`,
+      ];
     case "ERR_HTTP_REQUEST_TIMEOUT":
       return [408, "the request head did not arrive in time; send the whole head at once"];
     case "HPE_INVALID_METHOD":
@@ -35,7 +38,12 @@ function parserReply(code: string | undefined, maxHeaderBytes: number): [number,
   }
 }
 
-export function rawJsonReply(status: number, code: ErrorCode, message: string, extra: Record<string, string> = {}): string {
+export function rawJsonReply(
+  status: number,
+  code: ErrorCode,
+  message: string,
+  extra: Record<string, string> = {},
+): string {
   const body = JSON.stringify({ message, code });
   const head = [
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}`,
@@ -92,7 +100,9 @@ export function requestErrorResponse(err: unknown): Response {
   }
   const what = KNOWN_REQUEST_ERRORS.has(err.message) ? err.message : "Invalid request";
   const message =
-    what === "Missing host header" ? "a Host header is required" : `${what.toLowerCase()}: the request target or Host header cannot be parsed`;
+    what === "Missing host header"
+      ? "a Host header is required"
+      : `${what.toLowerCase()}: the request target or Host header cannot be parsed`;
   return new Response(JSON.stringify({ message, code: "BAD_REQUEST" }), {
     status: 400,
     headers: { "content-type": "application/json", "cache-control": "no-store" },

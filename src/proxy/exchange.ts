@@ -152,7 +152,11 @@ export class Exchange {
     if (fwd !== this.current || fwd.responded || this.res.headersSent || this.res.destroyed) return;
     if (fwd.timedOut) {
       return this.fail(
-        new ProxyError("API_TIMEOUT", `the API sent nothing for ${this.deps.upstreamTimeoutMs} ms (--upstream-timeout)`, 504),
+        new ProxyError(
+          "API_TIMEOUT",
+          `the API sent nothing for ${this.deps.upstreamTimeoutMs} ms (--upstream-timeout)`,
+          504,
+        ),
       );
     }
     const code = (err as NodeJS.ErrnoException).code;

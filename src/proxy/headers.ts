@@ -56,5 +56,10 @@ export function responseHeaders(upstream: IncomingHttpHeaders): OutgoingHttpHead
 
 function connectionTokens(value: string | undefined): Set<string> | undefined {
   if (!value) return undefined;
-  return new Set(value.split(",").map((t) => t.trim().toLowerCase()).filter(Boolean));
+  return new Set(
+    value
+      .split(",")
+      .map((t) => t.trim().toLowerCase())
+      .filter(Boolean),
+  );
 }

@@ -55,13 +55,18 @@ export function cookieDomain(api: URL): string {
 export function formatCookieFile(saved: SavedCookie): string {
   if (/[\t\r\n]/.test(saved.value)) {
     // Cannot happen with a value taken from a Set-Cookie line; refuse rather than write a broken file.
-    throw new ProxyError("COOKIE_FILE", "the cookie value holds a tab or line break and cannot be written to a cookie file", 500);
+    throw new ProxyError(
+      "COOKIE_FILE",
+      "the cookie value holds a tab or line break and cannot be written to a cookie file",
+      500,
+    );
   }
   const lines = [...HEADER];
   if (saved.user !== undefined) lines.push(`# user: ${saved.user}`);
   lines.push(`# api: ${saved.api.origin}`);
   lines.push(`# token-expires: ${new Date(saved.tokenExpiresAt).toISOString()}`);
-  if (saved.sessionExpiresAt !== undefined) lines.push(`# session-ends: ${new Date(saved.sessionExpiresAt).toISOString()}`);
+  if (saved.sessionExpiresAt !== undefined)
+    lines.push(`# session-ends: ${new Date(saved.sessionExpiresAt).toISOString()}`);
   lines.push("");
   const secure = saved.api.protocol === "https:" ? "TRUE" : "FALSE";
   const expiry = Math.max(1, Math.floor(saved.tokenExpiresAt / 1000));
@@ -108,7 +113,9 @@ export function parseCookieFile(text: string): CookieFileContent {
 /** The last nimbula cookie in `content` for `api`'s host, if any. */
 export function nimbulaFor(content: CookieFileContent, api: URL): CookieLine | undefined {
   const host = cookieDomain(api).toLowerCase();
-  return content.cookies.filter((c) => c.name === COOKIE_NAME && c.domain.toLowerCase() === host && c.value !== "").at(-1);
+  return content.cookies
+    .filter((c) => c.name === COOKIE_NAME && c.domain.toLowerCase() === host && c.value !== "")
+    .at(-1);
 }
 
 /** Reads and parses a cookie file; undefined when it does not exist; errors name the path. */

@@ -9,17 +9,12 @@ export interface SessionEvents {
   refresh: [{ tokenExpiresAt: number; sessionExpiresAt: number; durationMs: number }];
   adopt: [{ tokenExpiresAt: number }];
   invalidate: [{ reason: string }];
-  failure: [{ op: SessionOp; kind: FailureClass; message: string; consecutive: number; retryAt?: number; blocked: boolean }];
+  failure: [
+    { op: SessionOp; kind: FailureClass; message: string; consecutive: number; retryAt?: number; blocked: boolean },
+  ];
 }
 
-export type SessionPhase =
-  | "idle"
-  | "ready"
-  | "logging-in"
-  | "backoff"
-  | "rejected"
-  | "blocked"
-  | "stopped";
+export type SessionPhase = "idle" | "ready" | "logging-in" | "backoff" | "rejected" | "blocked" | "stopped";
 
 export interface SessionCounters {
   logins: number;

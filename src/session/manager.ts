@@ -4,7 +4,7 @@
 
 import { EventEmitter } from "node:events";
 import { systemClock, systemRandom, type Clock, type Random, type TimerHandle } from "../clock.js";
-import type { Credentials } from "../credentials.js";
+import type { Credentials } from "./credentials.js";
 import { ProxyError, errorMessage } from "../errors.js";
 import { AuthFailure, type AuthClient } from "./api-auth.js";
 import { DEFAULT_RETRY_POLICY, rejectedWait, renewDelay, transientWait, type RetryPolicy } from "./backoff.js";
@@ -389,7 +389,8 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     if (action === "check-credentials") {
       const check: Promise<void> = this.renew("the password changed")
         .then(() => {
-          if (this.phase === "blocked" && !this.inflight && !this.next) this.setNext("check-credentials", this.credentialPollMs);
+          if (this.phase === "blocked" && !this.inflight && !this.next)
+            this.setNext("check-credentials", this.credentialPollMs);
         })
         .finally(() => {
           if (this.checking === check) this.checking = undefined;

@@ -32,8 +32,16 @@ export async function shareCookie(opts: SharedCookieOptions): Promise<void> {
   const candidate = await resumeCandidate(opts);
   if (!candidate) return;
   void session.resume(candidate.value).then((ok) => {
-    if (ok) log.info({ event: "resumed", from: candidate.from }, `took over the session from ${candidate.from}: no login needed`);
-    else log.info({ event: "resume_refused", from: candidate.from }, `the cookie from ${candidate.from} is no longer valid: logging in`);
+    if (ok)
+      log.info(
+        { event: "resumed", from: candidate.from },
+        `took over the session from ${candidate.from}: no login needed`,
+      );
+    else
+      log.info(
+        { event: "resume_refused", from: candidate.from },
+        `the cookie from ${candidate.from} is no longer valid: logging in`,
+      );
   });
 }
 
@@ -60,7 +68,10 @@ function keepCookieFile(session: SessionManager, path: string, api: URL, log: Lo
           sessionExpiresAt: snap.sessionExpiresAt,
         });
         written = value;
-        log.debug({ event: "cookie_file", path, tokenExpiresAt: new Date(snap.tokenExpiresAt).toISOString() }, `updated the cookie file ${path}`);
+        log.debug(
+          { event: "cookie_file", path, tokenExpiresAt: new Date(snap.tokenExpiresAt).toISOString() },
+          `updated the cookie file ${path}`,
+        );
       } catch (err) {
         log.warn({ event: "cookie_file_failed", path }, `${errorMessage(err)}; the proxy carries on without it`);
       }
@@ -88,11 +99,14 @@ async function resumeCandidate(opts: SharedCookieOptions): Promise<{ value: stri
       return undefined;
     }
     if (!content) return undefined;
-    if (content.user !== session.user) return skip(from, `it belongs to ${content.user ?? "an unrecorded user"}, not ${session.user}`);
-    if (content.api !== undefined && hostOf(content.api) !== api.host) return skip(from, `it is for ${content.api}, not ${api.origin}`);
+    if (content.user !== session.user)
+      return skip(from, `it belongs to ${content.user ?? "an unrecorded user"}, not ${session.user}`);
+    if (content.api !== undefined && hostOf(content.api) !== api.host)
+      return skip(from, `it is for ${content.api}, not ${api.origin}`);
     const line = nimbulaFor(content, api);
     if (!line) return skip(from, `it holds no ${COOKIE_NAME} cookie for ${api.hostname}`);
-    if (line.expiresAt !== 0 && line.expiresAt <= clock.now()) return skip(from, `its token expired at ${new Date(line.expiresAt).toISOString()}`);
+    if (line.expiresAt !== 0 && line.expiresAt <= clock.now())
+      return skip(from, `its token expired at ${new Date(line.expiresAt).toISOString()}`);
     return { value: line.value, from };
   };
   if (opts.cookieFile) {

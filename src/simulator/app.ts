@@ -12,7 +12,11 @@ import type { SimState } from "./state.js";
 
 const ORDINARY = new Set([200, 201, 204]);
 
-export function buildApp(state: SimState, controls: SimControls, kinds: ReadonlyMap<string, ResourceKind>): Hono<SimEnv> {
+export function buildApp(
+  state: SimState,
+  controls: SimControls,
+  kinds: ReadonlyMap<string, ResourceKind>,
+): Hono<SimEnv> {
   const app = new Hono<SimEnv>();
   app.onError((err) => {
     state.logger.error({ err }, "simulator: request failed");

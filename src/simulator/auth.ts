@@ -83,5 +83,8 @@ export function refresh(c: SimContext, state: SimState): Response {
   if (!auth) return invalidToken();
   if (c.req.method !== "GET" && c.req.method !== "HEAD") return apiError(405, "Method Not Allowed", { allow: "GET" });
   state.counters.refreshes++;
-  return new Response(null, { status: 204, headers: { "set-cookie": issueCookie(state, auth.session, state.clock.now()) } });
+  return new Response(null, {
+    status: 204,
+    headers: { "set-cookie": issueCookie(state, auth.session, state.clock.now()) },
+  });
 }

@@ -29,18 +29,23 @@ const IMAGES: ReadonlyArray<readonly [string, string, string]> = [
 
 export function seedCatalog(store: ObjectStore, now: number): void {
   for (const [name, ocpus, ramGb] of SHAPES) {
-    store.seed("shape", `/${name}`, {
-      name,
-      cpus: ocpus * 2,
-      ram: ramGb * 1024,
-      gpus: 0,
-      io: 200 * ocpus,
-      is_root_ssd: false,
-      root_disk_size: 0,
-      ssd_data_size: 0,
-      nds_iops_limit: 0,
-      placement_requirements: [],
-    }, now);
+    store.seed(
+      "shape",
+      `/${name}`,
+      {
+        name,
+        cpus: ocpus * 2,
+        ram: ramGb * 1024,
+        gpus: 0,
+        io: 200 * ocpus,
+        is_root_ssd: false,
+        root_disk_size: 0,
+        ssd_data_size: 0,
+        nds_iops_limit: 0,
+        placement_requirements: [],
+      },
+      now,
+    );
   }
   for (const [name, description, version] of IMAGES) {
     store.seed("imagelist", name, { name, description, default: 1, machineimage: `${name}-${version}` }, now);

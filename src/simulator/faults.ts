@@ -29,7 +29,9 @@ export function parseFault(v: unknown): Fault | string {
     case "status":
       if (!isStatus(f.status)) return "fault.status must be an integer from 400 to 599";
       if (f.message !== undefined && typeof f.message !== "string") return "fault.message must be a string";
-      return f.message === undefined ? { kind: "status", status: f.status } : { kind: "status", status: f.status, message: f.message };
+      return f.message === undefined
+        ? { kind: "status", status: f.status }
+        : { kind: "status", status: f.status, message: f.message };
     case "html":
       if (f.status !== undefined && !isStatus(f.status)) return "fault.status must be an integer from 400 to 599";
       return f.status === undefined ? { kind: "html" } : { kind: "html", status: f.status };
@@ -52,7 +54,8 @@ export class FaultQueue {
       throw new RangeError(`count must be an integer from 0 to ${MAX_FAULT_COUNT}`);
     }
     if (count === 0) return;
-    if (this.entries.length >= MAX_QUEUE_ENTRIES) throw new RangeError(`at most ${MAX_QUEUE_ENTRIES} fault entries may be queued`);
+    if (this.entries.length >= MAX_QUEUE_ENTRIES)
+      throw new RangeError(`at most ${MAX_QUEUE_ENTRIES} fault entries may be queued`);
     this.entries.push({ fault, remaining: count });
   }
 
@@ -99,7 +102,12 @@ export class Delays {
   }
 }
 
-const REASONS: Record<number, string> = { 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout" };
+const REASONS: Record<number, string> = {
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+};
 
 /** The response for a fault that replaces the answer (every kind but "delay"). */
 export function faultResponse(c: SimContext, fault: Exclude<Fault, { kind: "delay" }>, reference: string): Response {
@@ -111,14 +119,23 @@ export function faultResponse(c: SimContext, fault: Exclude<Fault, { kind: "dela
       return RESPONSE_ALREADY_SENT;
     }
     case "status":
-      return new Response(JSON.stringify({ message: fault.message ?? REASONS[fault.status] ?? `Simulated error ${fault.status}`, reference }), {
-        status: fault.status,
-        headers: { "content-type": "application/json" },
-      });
+      return new Response(
+        JSON.stringify({
+          message: fault.message ?? REASONS[fault.status] ?? `Simulated error ${fault.status}`,
+          reference,
+        }),
+        {
+          status: fault.status,
+          headers: { "content-type": "application/json" },
+        },
+      );
     case "html": {
       const status = fault.status ?? 502;
       const title = `${status} ${REASONS[status] ?? "Error"}`;
-      return c.html(`<html><head><title>${title}</title></head><body><center><h1>${title}</h1></center><hr></body></html>\n`, status as 502);
+      return c.html(
+        `<html><head><title>${title}</title></head><body><center><h1>${title}</h1></center><hr></body></html>\n`,
+        status as 502,
+      );
     }
   }
 }

@@ -27,7 +27,12 @@ export function rawPath(c: SimContext): string {
   return q === -1 ? target : target.slice(0, q);
 }
 
-export function jsonResponse(body: unknown, status: number, contentType = V3_JSON, headers?: Record<string, string>): Response {
+export function jsonResponse(
+  body: unknown,
+  status: number,
+  contentType = V3_JSON,
+  headers?: Record<string, string>,
+): Response {
   return new Response(status === 204 ? null : JSON.stringify(body), {
     status,
     headers: { ...(status === 204 ? {} : { "content-type": contentType }), ...headers },

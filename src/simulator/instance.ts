@@ -6,7 +6,14 @@ import { badRequest, fieldProblem, pick, type KindContext, type KindError, type 
 import { instanceState, type DesiredState } from "./instance-state.js";
 import { customerOf } from "./users.js";
 
-const FIELD_TYPES = { shape: "string", imagelist: "string", label: "string", sshkeys: "string[]", tags: "string[]", desired_state: "string" } as const;
+const FIELD_TYPES = {
+  shape: "string",
+  imagelist: "string",
+  label: "string",
+  sshkeys: "string[]",
+  tags: "string[]",
+  desired_state: "string",
+} as const;
 
 export const instanceKind: ResourceKind = {
   type: "instance",
@@ -76,7 +83,8 @@ function desiredState(v: unknown): DesiredState | KindError {
 
 /** Refuses a body whose shape, image list or ssh keys do not exist, as the API does. */
 function references(body: Record<string, unknown>, ctx: KindContext): KindError | undefined {
-  if (typeof body.shape === "string" && !ctx.lookup("shape", `/${body.shape}`)) return badRequest(`Shape ${body.shape} does not exist`);
+  if (typeof body.shape === "string" && !ctx.lookup("shape", `/${body.shape}`))
+    return badRequest(`Shape ${body.shape} does not exist`);
   if (typeof body.imagelist === "string" && !ctx.lookup("imagelist", body.imagelist)) {
     return badRequest(`Image list ${body.imagelist} does not exist`);
   }
@@ -87,7 +95,12 @@ function references(body: Record<string, unknown>, ctx: KindContext): KindError 
 }
 
 function slug(label: string): string {
-  return label.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "") || "instance";
+  return (
+    label
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, "-")
+      .replace(/^-+|-+$/g, "") || "instance"
+  );
 }
 
 /** A stable 10.x.y.z address derived from the name, so repeated reads agree. */

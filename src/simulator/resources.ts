@@ -42,7 +42,8 @@ export async function handleResource(
   }
 
   const allow = !kind.writable ? "GET, HEAD" : isContainer ? "GET, HEAD, POST" : "GET, HEAD, PUT, DELETE";
-  const allowed = kind.writable && (isContainer ? method === "POST" && rest === "/" : method === "PUT" || method === "DELETE");
+  const allowed =
+    kind.writable && (isContainer ? method === "POST" && rest === "/" : method === "PUT" || method === "DELETE");
   if (!allowed) return apiError(405, `Method ${method} is not allowed on ${path}`, { allow });
 
   const ctx: KindContext = { now: state.clock.now(), lookup: (type, key) => state.store.get(type, key) };
@@ -69,7 +70,8 @@ export async function handleResource(
     if (fields instanceof KindError) return apiError(fields.status, fields.message);
     const result = state.store.create(kind.type, name, fields, ctx.now);
     if (result === "exists") return apiError(409, `Conflict: ${kind.type} ${name} already exists`);
-    if (result === "full") return apiError(507, `Simulator object limit reached (maxObjects=${state.options.maxObjects})`);
+    if (result === "full")
+      return apiError(507, `Simulator object limit reached (maxObjects=${state.options.maxObjects})`);
     return jsonResponse(render(state.store.get(kind.type, name)!), 201);
   }
 

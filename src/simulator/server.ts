@@ -5,7 +5,7 @@ import { once } from "node:events";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
-import { originOf, type ListenAddress } from "../listen.js";
+import { originOf, type ListenAddress } from "../net/addresses.js";
 import { Simulator, type SimulatorOptions } from "./simulator.js";
 
 export interface RunningSimulator {
@@ -15,9 +15,7 @@ export interface RunningSimulator {
   close(): Promise<void>;
 }
 
-export async function startSimulator(
-  opts: SimulatorOptions & { listen?: ListenAddress },
-): Promise<RunningSimulator> {
+export async function startSimulator(opts: SimulatorOptions & { listen?: ListenAddress }): Promise<RunningSimulator> {
   const simulator = new Simulator(opts);
   const listen = opts.listen ?? { kind: "tcp", host: "127.0.0.1", port: 0 };
   const server = createAdaptorServer({ fetch: simulator.app.fetch }) as Server;

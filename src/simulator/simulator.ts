@@ -61,7 +61,8 @@ const KINDS: ReadonlyMap<string, ResourceKind> = new Map(
 export function simulatorOptionProblems(opts: SimulatorOptions): string[] {
   const problems: string[] = [];
   const positive = (name: keyof SimulatorOptions, v: unknown): void => {
-    if (v !== undefined && !(typeof v === "number" && Number.isFinite(v) && v > 0)) problems.push(`${name} must be a positive number`);
+    if (v !== undefined && !(typeof v === "number" && Number.isFinite(v) && v > 0))
+      problems.push(`${name} must be a positive number`);
   };
   positive("tokenTtlSeconds", opts.tokenTtlSeconds);
   positive("sessionTtlSeconds", opts.sessionTtlSeconds);
@@ -72,7 +73,8 @@ export function simulatorOptionProblems(opts: SimulatorOptions): string[] {
   if (opts.cookieFormat !== undefined && opts.cookieFormat !== "base64" && opts.cookieFormat !== "raw") {
     problems.push('cookieFormat must be "base64" or "raw"');
   }
-  if (opts.realm !== undefined && !/^[A-Za-z0-9._-]+$/.test(opts.realm)) problems.push("realm may hold only letters, digits, . _ -");
+  if (opts.realm !== undefined && !/^[A-Za-z0-9._-]+$/.test(opts.realm))
+    problems.push("realm may hold only letters, digits, . _ -");
   if (opts.publicUrl !== undefined && !/^https?:\/\/[^/?#\s]+$/.test(opts.publicUrl.replace(/\/$/, ""))) {
     problems.push("publicUrl must be an origin like https://api.example.com or http://127.0.0.1:8081");
   }

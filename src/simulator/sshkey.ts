@@ -17,7 +17,8 @@ export const sshkeyKind: ResourceKind = {
   update(current, body): Record<string, unknown> | KindError {
     const problem = fieldProblem(body, { key: "string", enabled: "boolean" });
     if (problem) return problem;
-    if (body.key !== undefined && (body.key as string).trim() === "") return badRequest('Field "key" must not be empty');
+    if (body.key !== undefined && (body.key as string).trim() === "")
+      return badRequest('Field "key" must not be empty');
     return { ...current.fields, ...pick(body, ["key", "enabled"]) };
   },
 

@@ -76,7 +76,11 @@ export function createMetrics(session: SessionManager, opts: { processMetrics?: 
   return {
     registry,
     observeExchange(r) {
-      requests.inc({ method: r.method, code: r.clientAborted ? "aborted" : String(r.status), retried: r.retried || "no" });
+      requests.inc({
+        method: r.method,
+        code: r.clientAborted ? "aborted" : String(r.status),
+        retried: r.retried || "no",
+      });
       duration.observe(r.durationMs / 1000);
     },
   };

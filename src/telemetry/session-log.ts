@@ -8,14 +8,23 @@ export function logSessionEvents(session: SessionManager, log: Logger): void {
   const iso = (t: number) => new Date(t).toISOString();
   session.on("login", (e) =>
     log.info(
-      { event: "login", reason: e.reason, user: e.user, tokenExpiresAt: iso(e.tokenExpiresAt), sessionExpiresAt: iso(e.sessionExpiresAt), durationMs: e.durationMs },
+      {
+        event: "login",
+        reason: e.reason,
+        user: e.user,
+        tokenExpiresAt: iso(e.tokenExpiresAt),
+        sessionExpiresAt: iso(e.sessionExpiresAt),
+        durationMs: e.durationMs,
+      },
       `logged in (${e.reason})`,
     ),
   );
   session.on("refresh", (e) =>
     log.info({ event: "refresh", tokenExpiresAt: iso(e.tokenExpiresAt), durationMs: e.durationMs }, "token refreshed"),
   );
-  session.on("adopt", (e) => log.debug({ event: "adopt", tokenExpiresAt: iso(e.tokenExpiresAt) }, "adopted a rotated cookie"));
+  session.on("adopt", (e) =>
+    log.debug({ event: "adopt", tokenExpiresAt: iso(e.tokenExpiresAt) }, "adopted a rotated cookie"),
+  );
   session.on("invalidate", (e) => log.info({ event: "invalidate", reason: e.reason }, `session dropped: ${e.reason}`));
   session.on("failure", (e) => {
     const fields = {

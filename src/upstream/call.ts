@@ -54,7 +54,9 @@ export function call(upstream: Upstream, req: CallRequest): Promise<CallResponse
       },
     );
     r.setTimeout(req.timeoutMs, () =>
-      r.destroy(new ProxyError("API_TIMEOUT", `the API at ${upstream.origin} did not answer within ${req.timeoutMs} ms`, 504)),
+      r.destroy(
+        new ProxyError("API_TIMEOUT", `the API at ${upstream.origin} did not answer within ${req.timeoutMs} ms`, 504),
+      ),
     );
     r.on("error", (err) => reject(err instanceof ProxyError ? err : unreachable(upstream, err)));
     r.end(req.body);
@@ -73,6 +75,9 @@ export function apiMessage(body: string): string {
   } catch {
     // Not JSON: an HTML error page from a load balancer, say.
   }
-  const text = body.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
+  const text = body
+    .replace(/<[^>]*>/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
   return text.length > 200 ? `${text.slice(0, 200)}…` : text || "(empty body)";
 }

@@ -49,7 +49,11 @@ export function tunnelAgent(proxy: URL, pool: PooledOptions, trust: TlsTrust): h
  * carries the absolute target (set by the exact-path hook, never by URL parsing, which would
  * resolve `..` or turn `//host/…` into another host).
  */
-export function forwardAgent(proxy: URL, pool: PooledOptions, trust: TlsTrust): { agent: http.Agent; authorization?: string } {
+export function forwardAgent(
+  proxy: URL,
+  pool: PooledOptions,
+  trust: TlsTrust,
+): { agent: http.Agent; authorization?: string } {
   const host = proxy.hostname.replace(/^\[|\]$/g, "");
   const port = Number(proxy.port) || (proxy.protocol === "https:" ? 443 : 80);
   const agent = new http.Agent(pool);

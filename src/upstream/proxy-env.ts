@@ -3,6 +3,7 @@
 
 import { BlockList, isIP } from "node:net";
 import { ProxyError } from "../errors.js";
+import { isLoopbackHost } from "../net/addresses.js";
 
 export type Route =
   | { kind: "direct"; /** Why no proxy, when a proxy variable was set; for the start-up log. */ why?: string }
@@ -18,7 +19,8 @@ export function routeFor(api: URL, env: NodeJS.ProcessEnv): Route {
   const from = names.find((n) => env[n] !== undefined && env[n]!.trim() !== "");
   if (from === undefined) return { kind: "direct" };
   const host = bareHost(api.hostname);
-  if (isLoopback(host)) return { kind: "direct", why: `the API at ${api.host} is loopback, so ${from} is not used` };
+  if (isLoopbackHost(host))
+    return { kind: "direct", why: `the API at ${api.host} is loopback, so ${from} is not used` };
   const noProxyFrom = ["no_proxy", "NO_PROXY"].find((n) => env[n] !== undefined && env[n]!.trim() !== "");
   const port = Number(api.port) || (api.protocol === "https:" ? 443 : 80);
   if (noProxyFrom && bypassesProxy(host, port, env[noProxyFrom]!)) {
@@ -114,18 +116,13 @@ function bareHost(hostname: string): string {
   return hostname.replace(/^\[|\]$/g, "").toLowerCase();
 }
 
-function isLoopback(host: string): boolean {
-  if (host === "localhost" || host.endsWith(".localhost")) return true;
-  const family = isIP(host);
-  if (family === 4) return host.startsWith("127.");
-  if (family === 6) return sameIp(host, "::1");
-  return false;
-}
-
 /** The start-up log line for a route chosen from the environment; undefined when none was set. */
 export function routeLogLine(route: Route): [Record<string, unknown>, string] | undefined {
   if (route.kind === "proxy") {
-    return [{ event: "api_route", proxy: route.display, from: route.from }, `reaching the API through the proxy ${route.display} (${route.from})`];
+    return [
+      { event: "api_route", proxy: route.display, from: route.from },
+      `reaching the API through the proxy ${route.display} (${route.from})`,
+    ];
   }
   return route.why ? [{ event: "api_route", proxy: null }, `reaching the API directly: ${route.why}`] : undefined;
 }

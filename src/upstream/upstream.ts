@@ -40,9 +40,17 @@ export const EXACT_PATH_HEADER = "x-opc-auth-proxy-exact-path";
 
 export function createUpstream(opts: UpstreamOptions): Upstream {
   const api = opts.api;
-  const pool: PooledOptions = { keepAlive: true, timeout: opts.idleSocketMs ?? 4_000, scheduling: "lifo", maxFreeSockets: 64 };
+  const pool: PooledOptions = {
+    keepAlive: true,
+    timeout: opts.idleSocketMs ?? 4_000,
+    scheduling: "lifo",
+    maxFreeSockets: 64,
+  };
   // Adding a CA must not drop the public roots the API's certificate chains to.
-  const trust: TlsTrust = { ca: opts.ca ? [...rootCertificates, opts.ca] : undefined, rejectUnauthorized: !opts.insecureSkipTlsVerify };
+  const trust: TlsTrust = {
+    ca: opts.ca ? [...rootCertificates, opts.ca] : undefined,
+    rejectUnauthorized: !opts.insecureSkipTlsVerify,
+  };
   const route: Route = opts.agent ? { kind: "direct" } : routeFor(api, opts.env ?? {});
   let agent: http.Agent;
   let absolutePrefix = "";
@@ -90,4 +98,3 @@ function preserveExactPaths(agent: http.Agent, absolutePrefix = "", proxyAuthori
 interface AgentInternals {
   addRequest(req: http.ClientRequest, options: unknown): void;
 }
-

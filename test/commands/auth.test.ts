@@ -92,7 +92,14 @@ describe("auth command", () => {
     const f = fakeIO({ env: {} });
     assert.equal(await auth(["jack", open, "extra", "--bogus"], f.io), 2);
     assert.equal(f.out(), "");
-    for (const want of [/--bogus/, /"extra"/, /USER: "jack" is not a Compute user/, /chmod 600/, /--api \(OPC_API\) is required/, /^Usage: opc-auth-proxy auth USER PASSWORD_FILE\|-/m]) {
+    for (const want of [
+      /--bogus/,
+      /"extra"/,
+      /USER: "jack" is not a Compute user/,
+      /chmod 600/,
+      /--api \(OPC_API\) is required/,
+      /^Usage: opc-auth-proxy auth USER PASSWORD_FILE\|-/m,
+    ]) {
       assert.match(f.err(), want);
     }
     assertNoSecrets(f.err());
@@ -128,7 +135,10 @@ describe("auth command", () => {
   it("shows help with examples and the version, exit 0", async () => {
     const f = fakeIO();
     assert.equal(await auth(["--help"], f.io), 0);
-    assert.match(f.out(), /eval "\$\(opc-auth-proxy auth \/Compute-acme\/jack\.jones@example\.com ~\/\.opc\/password\)"/);
+    assert.match(
+      f.out(),
+      /eval "\$\(opc-auth-proxy auth \/Compute-acme\/jack\.jones@example\.com ~\/\.opc\/password\)"/,
+    );
     const g = fakeIO();
     assert.equal(await auth(["--version"], g.io), 0);
     assert.match(g.out(), /^opc-auth-proxy \d+\.\d+\.\d+/);

@@ -29,7 +29,11 @@ describe("opc-auth-proxy auth in a real process", () => {
         const child = execFile(
           "bash",
           ["-c", script, "bash", USER, pw, out],
-          { cwd: ROOT, env: { ...process.env, OPC_API: sim.url, OPC_COOKIE: "", OPC_COMPUTE_COOKIE: "" }, timeout: 60_000 },
+          {
+            cwd: ROOT,
+            env: { ...process.env, OPC_API: sim.url, OPC_COOKIE: "", OPC_COMPUTE_COOKIE: "" },
+            timeout: 60_000,
+          },
           (_err, stdout, stderr) => resolve({ code: child.exitCode ?? -1, stdout, stderr }),
         );
       });

@@ -6,7 +6,13 @@ import { chmod, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { formatCookieFile, nimbulaFor, parseCookieFile, readCookieFile, writeCookieFile } from "../../src/session/cookie-file.js";
+import {
+  formatCookieFile,
+  nimbulaFor,
+  parseCookieFile,
+  readCookieFile,
+  writeCookieFile,
+} from "../../src/session/cookie-file.js";
 
 const USER = "/Compute-acme/jack.jones@example.com";
 const T = Date.UTC(2026, 10, 28, 12, 30, 0, 500);
@@ -16,12 +22,16 @@ describe("cookie file", () => {
     const text = formatCookieFile({
       api: new URL("https://compute.uscom-central-1.oraclecloud.com:443/"),
       user: USER,
-      value: 'eyJ+/a==',
+      value: "eyJ+/a==",
       tokenExpiresAt: T,
       sessionExpiresAt: T + 3600_000,
     });
     assert.match(text, /^# Netscape HTTP Cookie File\n/);
-    assert.ok(text.endsWith(`compute.uscom-central-1.oraclecloud.com\tFALSE\t/\tTRUE\t${Math.floor(T / 1000)}\tnimbula\teyJ+/a==\n`));
+    assert.ok(
+      text.endsWith(
+        `compute.uscom-central-1.oraclecloud.com\tFALSE\t/\tTRUE\t${Math.floor(T / 1000)}\tnimbula\teyJ+/a==\n`,
+      ),
+    );
     const back = parseCookieFile(text);
     assert.equal(back.user, USER);
     assert.equal(back.api, "https://compute.uscom-central-1.oraclecloud.com");
@@ -31,7 +41,10 @@ describe("cookie file", () => {
   });
 
   it("refuses a value that would break the line format", () => {
-    assert.throws(() => formatCookieFile({ api: new URL("http://127.0.0.1:1"), user: USER, value: "a\tb", tokenExpiresAt: T }), /tab or line break/);
+    assert.throws(
+      () => formatCookieFile({ api: new URL("http://127.0.0.1:1"), user: USER, value: "a\tb", tokenExpiresAt: T }),
+      /tab or line break/,
+    );
   });
 
   it("reads other tools' files: CRLF, #HttpOnly_, leading dots, other cookies, spaces, raw JSON values", () => {
@@ -48,7 +61,14 @@ describe("cookie file", () => {
     const c = parseCookieFile(text);
     assert.equal(c.user, undefined);
     assert.equal(c.cookies.length, 3);
-    assert.deepEqual(c.cookies[0], { domain: "example.com", path: "/", secure: true, expiresAt: 0, name: "session", value: "abc" });
+    assert.deepEqual(c.cookies[0], {
+      domain: "example.com",
+      path: "/",
+      secure: true,
+      expiresAt: 0,
+      name: "session",
+      value: "abc",
+    });
     assert.equal(nimbulaFor(c, new URL("https://api.example.com"))?.value, raw);
     assert.equal(nimbulaFor(c, new URL("https://api.example.com"))?.expiresAt, 1795886912_000);
     assert.equal(c.cookies[2]!.value, "x y");
@@ -60,14 +80,31 @@ describe("cookie file", () => {
       const path = join(dir, "cookies");
       await writeFile(path, "old\n");
       await chmod(path, 0o644);
-      await writeCookieFile(path, { api: new URL("http://127.0.0.1:8081"), user: USER, value: "v1", tokenExpiresAt: T });
+      await writeCookieFile(path, {
+        api: new URL("http://127.0.0.1:8081"),
+        user: USER,
+        value: "v1",
+        tokenExpiresAt: T,
+      });
       assert.equal((await stat(path)).mode & 0o777, 0o600);
       assert.deepEqual(await readdir(dir), ["cookies"]);
-      assert.equal(nimbulaFor((await readCookieFile(path))!, new URL("http://127.0.0.1:9999"))?.value, "v1", "ports do not matter to cookies");
+      assert.equal(
+        nimbulaFor((await readCookieFile(path))!, new URL("http://127.0.0.1:9999"))?.value,
+        "v1",
+        "ports do not matter to cookies",
+      );
       assert.equal(await readCookieFile(join(dir, "absent")), undefined);
       await assert.rejects(
-        writeCookieFile(join(dir, "no", "cookies"), { api: new URL("http://127.0.0.1"), user: USER, value: "v", tokenExpiresAt: T }),
-        (err: Error & { code?: string }) => err.code === "COOKIE_FILE" && err.message.includes(join(dir, "no", "cookies")) && !err.message.includes("v\n"),
+        writeCookieFile(join(dir, "no", "cookies"), {
+          api: new URL("http://127.0.0.1"),
+          user: USER,
+          value: "v",
+          tokenExpiresAt: T,
+        }),
+        (err: Error & { code?: string }) =>
+          err.code === "COOKIE_FILE" &&
+          err.message.includes(join(dir, "no", "cookies")) &&
+          !err.message.includes("v\n"),
       );
     } finally {
       await rm(dir, { recursive: true, force: true });

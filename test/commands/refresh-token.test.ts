@@ -30,7 +30,12 @@ describe("refresh_token command", () => {
 
   before(async () => {
     // 30-minute tokens in a 40-minute session, so the session end is reached in a few steps.
-    sim = await startSimulator({ users: [{ user: USER, password: PASSWORD }], clock, tokenTtlSeconds: 1800, sessionTtlSeconds: 2400 });
+    sim = await startSimulator({
+      users: [{ user: USER, password: PASSWORD }],
+      clock,
+      tokenTtlSeconds: 1800,
+      sessionTtlSeconds: 2400,
+    });
     dir = await mkdtemp(join(tmpdir(), "opc-refresh-"));
     pwFile = join(dir, "password");
     await writeFile(pwFile, `${PASSWORD}\n`, { mode: 0o600 });
@@ -56,7 +61,11 @@ describe("refresh_token command", () => {
     assert.equal(await refresh([], f.io), 0, f.err());
     const fresh = exportedValue(f.out());
     assert.notEqual(fresh, first.value);
-    assert.equal(expiresAt(fresh), first.at + 40 * MIN, "30 minutes from the refresh, capped at the 40-minute session end");
+    assert.equal(
+      expiresAt(fresh),
+      first.at + 40 * MIN,
+      "30 minutes from the refresh, capped at the 40-minute session end",
+    );
     assert.ok(expiresAt(fresh) > expiresAt(first.value));
     assert.match(f.err(), /cannot be extended further: run opc-auth-proxy auth/);
     assert.ok(!f.err().includes(fresh) && !f.err().includes(first.value), "no cookie on standard error");
@@ -120,7 +129,11 @@ describe("refresh_token command", () => {
   it("bad usage exits 2 naming each problem", async () => {
     const f = fakeIO({ env: {} });
     assert.equal(await refresh(["--quiet", "--timeout", "soon"], f.io), 2);
-    for (const want of [/--quiet needs --cookie-file/, /--timeout: "soon" is not a duration/, /--api \(OPC_API\) is required/]) {
+    for (const want of [
+      /--quiet needs --cookie-file/,
+      /--timeout: "soon" is not a duration/,
+      /--api \(OPC_API\) is required/,
+    ]) {
       assert.match(f.err(), want);
     }
     const g = fakeIO({ env: { OPC_API: sim.url } });
@@ -131,7 +144,10 @@ describe("refresh_token command", () => {
   it("a forged token: exit 1 saying the API refused it", async () => {
     const f = fakeIO({ env: { OPC_API: sim.url, OPC_COOKIE: "bm90LWEtdG9rZW4=" } });
     assert.equal(await refresh([], f.io), 1);
-    assert.match(f.err(), /the API refused the token from OPC_COOKIE.*Authorization token is invalid.*opc-auth-proxy auth/);
+    assert.match(
+      f.err(),
+      /the API refused the token from OPC_COOKIE.*Authorization token is invalid.*opc-auth-proxy auth/,
+    );
   });
 
   it("shows help with examples, exit 0", async () => {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { assemble, type RunningProxy } from "../../src/assemble.js";
-import { staticCredentials } from "../../src/credentials.js";
+import { staticCredentials } from "../../src/session/credentials.js";
 import { createLogger } from "../../src/log.js";
 import { parseCookieFile, type CookieFileContent } from "../../src/session/cookie-file.js";
 import { startSimulator, type RunningSimulator } from "../../src/simulator/index.js";
@@ -58,16 +58,13 @@ describe("serve --cookie-file and OPC_COOKIE", () => {
   /** One proxy in front of the shared simulator, started the way `serve` starts it. */
   async function startProxy(opts: { cookieFile?: string; env?: NodeJS.ProcessEnv; user?: string }) {
     const { lines: logs, stream: sink } = logSink();
-    const proxy = await assemble(
-      testSettings(sim.url, { cookieFile: opts.cookieFile }),
-      {
-        credentials: staticCredentials(opts.user ?? USER, PASSWORD, "the test password"),
-        log: createLogger("debug", sink),
-        clock,
-        random: () => 0.5,
-        env: opts.env,
-      },
-    );
+    const proxy = await assemble(testSettings(sim.url, { cookieFile: opts.cookieFile }), {
+      credentials: staticCredentials(opts.user ?? USER, PASSWORD, "the test password"),
+      log: createLogger("debug", sink),
+      clock,
+      random: () => 0.5,
+      env: opts.env,
+    });
     running.push(proxy);
     await proxy.session.start();
     return { proxy, logs };
@@ -105,8 +102,11 @@ describe("serve --cookie-file and OPC_COOKIE", () => {
 
     // curl reads it as a cookie jar and the API accepts what it sends.
     const curl = await new Promise<{ code: number | null; out: string } | undefined>((resolve) => {
-      const child = execFile("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-b", path, "-H", `Accept: ${V3}`, `${sim.url}/shape/`], (err, out) =>
-        resolve(err && (err as NodeJS.ErrnoException).code === "ENOENT" ? undefined : { code: child.exitCode, out }),
+      const child = execFile(
+        "curl",
+        ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-b", path, "-H", `Accept: ${V3}`, `${sim.url}/shape/`],
+        (err, out) =>
+          resolve(err && (err as NodeJS.ErrnoException).code === "ENOENT" ? undefined : { code: child.exitCode, out }),
       );
     });
     if (curl) assert.equal(curl.out, "200", "curl -b FILE sends the cookie");
@@ -164,11 +164,16 @@ describe("serve --cookie-file and OPC_COOKIE", () => {
     await stop(first.proxy);
     const original = await readFile(path, "utf8");
 
-    await writeFile(path, original.replace(/^# user: .*$/m, "# user: /Compute-acme/someone.else@example.com"), { mode: 0o600 });
+    await writeFile(path, original.replace(/^# user: .*$/m, "# user: /Compute-acme/someone.else@example.com"), {
+      mode: 0o600,
+    });
     let count = logins();
     const second = await startProxy({ cookieFile: path });
     assert.equal(logins(), count + 1);
-    assert.match(events(second.logs, "resume_skipped")[0]!.msg as string, /belongs to \/Compute-acme\/someone\.else@example\.com/);
+    assert.match(
+      events(second.logs, "resume_skipped")[0]!.msg as string,
+      /belongs to \/Compute-acme\/someone\.else@example\.com/,
+    );
     await fileHolds(path, second.proxy); // its write must not land after the edit below
     await stop(second.proxy);
 

@@ -105,9 +105,18 @@ describe("wait command", () => {
 
   it("reaches a wildcard listen address on loopback, and keeps a path given in the URL", () => {
     const problems: string[] = [];
-    assert.deepEqual(probeTarget("0.0.0.0:8080", "x", problems), { kind: "tcp", url: new URL("http://127.0.0.1:8080/-/readyz") });
-    assert.deepEqual(probeTarget("[::]:8080", "x", problems), { kind: "tcp", url: new URL("http://[::1]:8080/-/readyz") });
-    assert.deepEqual(probeTarget("http://proxy:8080/-/healthz", "x", problems), { kind: "tcp", url: new URL("http://proxy:8080/-/healthz") });
+    assert.deepEqual(probeTarget("0.0.0.0:8080", "x", problems), {
+      kind: "tcp",
+      url: new URL("http://127.0.0.1:8080/-/readyz"),
+    });
+    assert.deepEqual(probeTarget("[::]:8080", "x", problems), {
+      kind: "tcp",
+      url: new URL("http://[::1]:8080/-/readyz"),
+    });
+    assert.deepEqual(probeTarget("http://proxy:8080/-/healthz", "x", problems), {
+      kind: "tcp",
+      url: new URL("http://proxy:8080/-/healthz"),
+    });
     assert.deepEqual(problems, []);
   });
 

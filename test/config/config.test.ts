@@ -7,7 +7,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/config/serve.js";
 import { ConfigError } from "../../src/errors.js";
 import { spawnCli } from "../support/spawn-proxy.js";
 
@@ -65,7 +65,19 @@ describe("serve configuration", () => {
 
   test("every problem is reported at once, each naming its flag or variable", async () => {
     const p = await problems(
-      ["--api", "ftp://x", "--user", "jack", "--listen", "nope", "--max-replay-bytes", "lots", "--upstream-timeout=-1", "--log-level", "loud"],
+      [
+        "--api",
+        "ftp://x",
+        "--user",
+        "jack",
+        "--listen",
+        "nope",
+        "--max-replay-bytes",
+        "lots",
+        "--upstream-timeout=-1",
+        "--log-level",
+        "loud",
+      ],
       {},
     );
     assert.equal(p.length, 7, p.join("\n"));
@@ -87,7 +99,12 @@ describe("serve configuration", () => {
   });
 
   test("a password file and OPC_PASSWORD in the environment together are ambiguous", async () => {
-    const p = await problems([], { OPC_API: "https://a.example.com", OPC_USER: "/Compute-a/b", OPC_PASSWORD_FILE: pw, OPC_PASSWORD: "x" });
+    const p = await problems([], {
+      OPC_API: "https://a.example.com",
+      OPC_USER: "/Compute-a/b",
+      OPC_PASSWORD_FILE: pw,
+      OPC_PASSWORD: "x",
+    });
     assert.match(p.join("\n"), /OPC_PASSWORD_FILE and OPC_PASSWORD are both set/);
   });
 
@@ -98,15 +115,24 @@ describe("serve configuration", () => {
     await writeFile(empty, "\n", { mode: 0o600 });
     const base = ["--api", "https://a.example.com", "--user", "/Compute-a/b"];
     assert.match((await problems([...base, "--password-file", open])).join(), /chmod 600.*defaultMode: 0400/);
-    assert.match((await problems([...base, "--password-file", join(dir, "missing")])).join(), /missing cannot be read: no such file/);
+    assert.match(
+      (await problems([...base, "--password-file", join(dir, "missing")])).join(),
+      /missing cannot be read: no such file/,
+    );
     assert.match((await problems([...base, "--password-file", empty])).join(), /is empty/);
   });
 
   test("a boolean variable must say true or false", async () => {
-    assert.match((await problems([], { OPC_PROXY_INSECURE_SKIP_TLS_VERIFY: "garbage" })).join(), /OPC_PROXY_INSECURE_SKIP_TLS_VERIFY: "garbage" is not a boolean/);
+    assert.match(
+      (await problems([], { OPC_PROXY_INSECURE_SKIP_TLS_VERIFY: "garbage" })).join(),
+      /OPC_PROXY_INSECURE_SKIP_TLS_VERIFY: "garbage" is not a boolean/,
+    );
     const { config } = await loadConfig([], { OPC_PROXY_INSECURE_SKIP_TLS_VERIFY: "off" });
     assert.equal(config!.insecureSkipTlsVerify, false);
-    assert.equal((await loadConfig([], { OPC_PROXY_INSECURE_SKIP_TLS_VERIFY: "yes" })).config!.insecureSkipTlsVerify, true);
+    assert.equal(
+      (await loadConfig([], { OPC_PROXY_INSECURE_SKIP_TLS_VERIFY: "yes" })).config!.insecureSkipTlsVerify,
+      true,
+    );
   });
 
   test("unknown flags and stray arguments are usage errors", async () => {
@@ -117,7 +143,17 @@ describe("serve configuration", () => {
   test("the command line exits 2 with every problem for a world-readable password file", async () => {
     const open = join(dir, "open2");
     await writeFile(open, "secret\n", { mode: 0o644 });
-    const child = spawnCli(["serve", "--api", "https://a.example.com", "--user", "/Compute-a/b", "--password-file", open, "--listen", "bad"]);
+    const child = spawnCli([
+      "serve",
+      "--api",
+      "https://a.example.com",
+      "--user",
+      "/Compute-a/b",
+      "--password-file",
+      open,
+      "--listen",
+      "bad",
+    ]);
     assert.equal(await child.exit(), 2);
     const err = child.stderr.join("");
     assert.match(err, /invalid configuration/);
@@ -134,7 +170,10 @@ describe("serve configuration", () => {
       // The zero-config demo starts its simulator first, so this also shows it is shut down cleanly.
       const child = spawnCli(["serve", "--listen", `127.0.0.1:${port}`, "--log-level", "silent"]);
       assert.equal(await child.exit(), 1);
-      assert.match(child.stderr.join(""), new RegExp(`--listen 127\\.0\\.0\\.1:${port}: the address is already in use; pick another port`));
+      assert.match(
+        child.stderr.join(""),
+        new RegExp(`--listen 127\\.0\\.0\\.1:${port}: the address is already in use; pick another port`),
+      );
     } finally {
       taken.close();
     }

@@ -12,9 +12,9 @@ import { describe, it } from "node:test";
 import { parse, parseAllDocuments } from "yaml";
 import { STRING_FLAGS as SIMULATE_STRING_FLAGS } from "../../src/commands/simulate.js";
 import { WAIT_OPTIONS, probeTarget } from "../../src/commands/wait.js";
-import { DEFAULT_LISTEN, SERVE_OPTIONS } from "../../src/config.js";
-import { isLoopbackHost, parseListen } from "../../src/listen.js";
-import { parseDuration, parseOptions, type OptionTable, type Parsed } from "../../src/options.js";
+import { DEFAULT_LISTEN, SERVE_OPTIONS } from "../../src/config/serve.js";
+import { isLoopbackHost, parseListen } from "../../src/net/addresses.js";
+import { parseDuration, parseOptions, type OptionTable, type Parsed } from "../../src/config/options.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const read = (path: string): string => readFileSync(join(ROOT, path), "utf8");
@@ -33,7 +33,11 @@ const TABLES: Record<string, OptionTable> = { serve: SERVE_OPTIONS, simulate: SI
 /** Variables the product reads: every serve option's, plus the ones config and the commands read directly. */
 const KNOWN_ENV = new Set([
   ...Object.values(SERVE_OPTIONS as OptionTable).flatMap((o) => o.env ?? []),
-  "OPC_PASSWORD", "OPC_USERNAME", "OPC_IDENTITY_DOMAIN", "OPC_COOKIE", "OPC_COMPUTE_COOKIE",
+  "OPC_PASSWORD",
+  "OPC_USERNAME",
+  "OPC_IDENTITY_DOMAIN",
+  "OPC_COOKIE",
+  "OPC_COMPUTE_COOKIE",
 ]);
 
 type Env = Record<string, string>;
@@ -52,7 +56,14 @@ function lazy<T>(f: () => T): () => T {
 }
 
 /** The image's default command (the last CMD of the Dockerfile). */
-const imageCmd = lazy(() => execForm(dockerfile().filter((i) => i.op === "CMD").at(-1)!.text, "CMD"));
+const imageCmd = lazy(() =>
+  execForm(
+    dockerfile()
+      .filter((i) => i.op === "CMD")
+      .at(-1)!.text,
+    "CMD",
+  ),
+);
 
 /** One opc-auth-proxy command line found in a file: where, the subcommand, its own arguments, parsed. */
 interface CommandLine {
@@ -69,15 +80,27 @@ function commandLine(argv: readonly string[], env: Env, where: string): CommandL
   const sub = explicit ? first.replace(/-/g, "_") : "serve";
   const args = explicit ? rest : [...argv];
   const table = TABLES[sub];
-  assert.ok(table, `${where}: "opc-auth-proxy ${argv.join(" ")}": no option table for subcommand "${sub}" (known: ${Object.keys(TABLES).join(", ")})`);
+  assert.ok(
+    table,
+    `${where}: "opc-auth-proxy ${argv.join(" ")}": no option table for subcommand "${sub}" (known: ${Object.keys(TABLES).join(", ")})`,
+  );
   const parsed = parseOptions(args, table, env);
-  assert.deepEqual(parsed.problems, [], `${where}: "opc-auth-proxy ${argv.join(" ")}" is not a valid ${sub} command line`);
+  assert.deepEqual(
+    parsed.problems,
+    [],
+    `${where}: "opc-auth-proxy ${argv.join(" ")}" is not a valid ${sub} command line`,
+  );
   for (const name of ["timeout", "drain-timeout", "upstream-timeout"]) {
     const v: { value: string; from: string } | undefined = name in table ? parsed.get(name) : undefined;
     if (v) assert.equal(durationProblems(v.value), undefined, `${where}: ${v.from} "${v.value}" is not a duration`);
   }
   const listen = sub !== "wait" ? parsed.get("listen") : undefined;
-  if (listen) assert.equal(typeof parseListen(listen.value), "object", `${where}: ${listen.from} "${listen.value}" is not a listen address`);
+  if (listen)
+    assert.equal(
+      typeof parseListen(listen.value),
+      "object",
+      `${where}: ${listen.from} "${listen.value}" is not a listen address`,
+    );
   return { where, sub, args, parsed };
 }
 
@@ -97,7 +120,10 @@ function durationMs(text: string, where: string): number {
 function checkEnvNames(env: Env, where: string): void {
   for (const name of Object.keys(env)) {
     if (name.startsWith("OPC_")) {
-      assert.ok(KNOWN_ENV.has(name), `${where}: ${name} is not a variable opc-auth-proxy reads (known: ${[...KNOWN_ENV].sort().join(", ")})`);
+      assert.ok(
+        KNOWN_ENV.has(name),
+        `${where}: ${name} is not a variable opc-auth-proxy reads (known: ${[...KNOWN_ENV].sort().join(", ")})`,
+      );
     }
   }
 }
@@ -134,7 +160,11 @@ function waitTimeoutSeconds(c: CommandLine): number {
 // ---------------------------------------------------------------------------------------------
 // Dockerfile
 
-interface Instruction { op: string; text: string; stage: number }
+interface Instruction {
+  op: string;
+  text: string;
+  stage: number;
+}
 
 function dockerfile(): Instruction[] {
   const lines = read("Dockerfile").split("\n");
@@ -155,7 +185,10 @@ function dockerfile(): Instruction[] {
   return joined.map((l) => {
     const m = /^(\S+)\s*(.*)$/.exec(l)!;
     const op = m[1]!.toUpperCase();
-    let text = m[2]!.replace(/\$\{(\w+)\}|\$(\w+)/g, (all, a: string | undefined, b: string | undefined) => args[(a ?? b)!] ?? all);
+    let text = m[2]!.replace(
+      /\$\{(\w+)\}|\$(\w+)/g,
+      (all, a: string | undefined, b: string | undefined) => args[(a ?? b)!] ?? all,
+    );
     if (op === "ARG") {
       const [k, v] = text.split("=");
       if (v !== undefined) args[k!] = v;
@@ -170,7 +203,10 @@ function dockerfile(): Instruction[] {
 
 /** Exec form (JSON array) of CMD/ENTRYPOINT/HEALTHCHECK CMD, or a failure naming the instruction. */
 function execForm(text: string, where: string): string[] {
-  assert.ok(text.trim().startsWith("["), `${where} must use the exec form (a JSON array), so signals reach node: ${text}`);
+  assert.ok(
+    text.trim().startsWith("["),
+    `${where} must use the exec form (a JSON array), so signals reach node: ${text}`,
+  );
   return JSON.parse(text) as string[];
 }
 
@@ -179,7 +215,10 @@ describe("Dockerfile", () => {
   const last = () => Math.max(...ins().map((i) => i.stage));
   const finalStage = lazy(() => ins().filter((i) => i.stage === last()));
   const buildStages = lazy(() => ins().filter((i) => i.stage >= 0 && i.stage < last()));
-  const one = (op: string): Instruction | undefined => finalStage().filter((i) => i.op === op).at(-1);
+  const one = (op: string): Instruction | undefined =>
+    finalStage()
+      .filter((i) => i.op === op)
+      .at(-1);
 
   it("is multi-stage on a pinned Node 20 Debian slim base, never latest", () => {
     const froms = ins().filter((i) => i.op === "FROM");
@@ -188,30 +227,66 @@ describe("Dockerfile", () => {
     for (const f of froms) {
       const image = f.text.split(/\s+/)[0]!;
       if (stages.has(image.toLowerCase())) continue;
-      assert.match(image, /^(docker\.io\/(library\/)?)?node:20(\.\d+){0,2}-bookworm-slim(@sha256:[0-9a-f]{64})?$/, `FROM ${image}: use node:20-bookworm-slim (major pinned, no latest)`);
+      assert.match(
+        image,
+        /^(docker\.io\/(library\/)?)?node:20(\.\d+){0,2}-bookworm-slim(@sha256:[0-9a-f]{64})?$/,
+        `FROM ${image}: use node:20-bookworm-slim (major pinned, no latest)`,
+      );
     }
   });
 
   it("builds with npm ci + npm run build, and ships only production dependencies", () => {
-    const runs = (list: Instruction[]) => list.filter((i) => i.op === "RUN").map((i) => i.text).join("\n");
+    const runs = (list: Instruction[]) =>
+      list
+        .filter((i) => i.op === "RUN")
+        .map((i) => i.text)
+        .join("\n");
     assert.match(runs(buildStages()), /\bnpm ci\b/, "build stage: npm ci");
     assert.match(runs(buildStages()), /\bnpm run build\b/, "build stage: npm run build");
     assert.match(runs(finalStage()), /\bnpm ci\b[^\n]*--omit=dev/, "runtime stage: npm ci --omit=dev");
-    const copies = finalStage().filter((i) => i.op === "COPY").map((i) => i.text);
-    assert.ok(copies.some((c) => /--from=\S+\s+\S*dist\/?\s/.test(c)), "runtime stage copies dist/ from the build stage");
-    assert.ok(copies.some((c) => /^bin\/?\s+(\.\/bin|\/app\/bin)\/?$/.test(c)), "runtime stage copies bin/ to /app/bin (the ENTRYPOINT runs /app/bin/opc-auth-proxy.js)");
-    assert.ok(copies.some((c) => c.includes("package.json")), "runtime stage has package.json (version.ts reads it)");
-    assert.ok(!copies.some((c) => /^(src|test|\.)\s/.test(c)), "runtime stage must not copy sources or the whole context");
+    const copies = finalStage()
+      .filter((i) => i.op === "COPY")
+      .map((i) => i.text);
+    assert.ok(
+      copies.some((c) => /--from=\S+\s+\S*dist\/?\s/.test(c)),
+      "runtime stage copies dist/ from the build stage",
+    );
+    assert.ok(
+      copies.some((c) => /^bin\/?\s+(\.\/bin|\/app\/bin)\/?$/.test(c)),
+      "runtime stage copies bin/ to /app/bin (the ENTRYPOINT runs /app/bin/opc-auth-proxy.js)",
+    );
+    assert.ok(
+      copies.some((c) => c.includes("package.json")),
+      "runtime stage has package.json (version.ts reads it)",
+    );
+    assert.ok(
+      !copies.some((c) => /^(src|test|\.)\s/.test(c)),
+      "runtime stage must not copy sources or the whole context",
+    );
   });
 
   it("runs as the numeric non-root user, with NODE_ENV=production and SIGTERM", () => {
     const user = one("USER")?.text;
     assert.ok(user, "runtime stage needs USER");
-    assert.match(user, /^[1-9]\d*(:\d+)?$/, `USER ${user}: numeric and non-zero, so Kubernetes runAsNonRoot can check it`);
+    assert.match(
+      user,
+      /^[1-9]\d*(:\d+)?$/,
+      `USER ${user}: numeric and non-zero, so Kubernetes runAsNonRoot can check it`,
+    );
     assert.equal(user, "1000:1000", "the node image's node user (the manifests assume uid 1000)");
-    assert.ok(finalStage().some((i) => i.op === "ENV" && /\bNODE_ENV=production\b/.test(i.text)), "ENV NODE_ENV=production");
+    assert.ok(
+      finalStage().some((i) => i.op === "ENV" && /\bNODE_ENV=production\b/.test(i.text)),
+      "ENV NODE_ENV=production",
+    );
     assert.equal(one("STOPSIGNAL")?.text, "SIGTERM");
-    checkEnvNames(Object.fromEntries(finalStage().filter((i) => i.op === "ENV").flatMap((i) => i.text.split(/\s+/).map((kv) => kv.split("=") as [string, string]))), "Dockerfile ENV");
+    checkEnvNames(
+      Object.fromEntries(
+        finalStage()
+          .filter((i) => i.op === "ENV")
+          .flatMap((i) => i.text.split(/\s+/).map((kv) => kv.split("=") as [string, string])),
+      ),
+      "Dockerfile ENV",
+    );
   });
 
   it("starts bin/opc-auth-proxy.js, puts opc-auth-proxy on PATH, and its default keeps the loopback listener", () => {
@@ -221,12 +296,28 @@ describe("Dockerfile", () => {
     assert.equal(finalStage().find((i) => i.op === "WORKDIR")?.text, "/app");
     const file = js.slice("/app/".length);
     assert.ok(existsSync(join(ROOT, file)), `ENTRYPOINT runs ${js}, but ${file} is not in the repository`);
-    assert.ok((statSync(join(ROOT, file)).mode & 0o111) !== 0, `${file} must be executable (it is symlinked onto PATH)`);
-    assert.match(finalStage().filter((i) => i.op === "RUN").map((i) => i.text).join("\n"), /ln -s \/app\/bin\/opc-auth-proxy\.js \/usr\/(local\/)?bin\/opc-auth-proxy\b/, "symlink opc-auth-proxy onto PATH: healthchecks and probes call it by name");
+    assert.ok(
+      (statSync(join(ROOT, file)).mode & 0o111) !== 0,
+      `${file} must be executable (it is symlinked onto PATH)`,
+    );
+    assert.match(
+      finalStage()
+        .filter((i) => i.op === "RUN")
+        .map((i) => i.text)
+        .join("\n"),
+      /ln -s \/app\/bin\/opc-auth-proxy\.js \/usr\/(local\/)?bin\/opc-auth-proxy\b/,
+      "symlink opc-auth-proxy onto PATH: healthchecks and probes call it by name",
+    );
     const cmd = commandLine(execForm(one("CMD")!.text, "CMD"), {}, "Dockerfile CMD");
     assert.equal(cmd.sub, "serve");
-    assert.ok(!finalStage().some((i) => i.op === "ENV" && /OPC_PROXY_LISTEN/.test(i.text)), "the image keeps the product default listener; compose sets OPC_PROXY_LISTEN");
-    assert.ok(isLoopbackHost(tcpListen(listenOf(cmd), "Dockerfile CMD").host), "the image's default listener is loopback");
+    assert.ok(
+      !finalStage().some((i) => i.op === "ENV" && /OPC_PROXY_LISTEN/.test(i.text)),
+      "the image keeps the product default listener; compose sets OPC_PROXY_LISTEN",
+    );
+    assert.ok(
+      isLoopbackHost(tcpListen(listenOf(cmd), "Dockerfile CMD").host),
+      "the image's default listener is loopback",
+    );
   });
 
   it("has a HEALTHCHECK running `opc-auth-proxy wait` with a timeout above wait's", () => {
@@ -239,18 +330,33 @@ describe("Dockerfile", () => {
     const c = commandLine(argv.slice(1), {}, "Dockerfile HEALTHCHECK");
     assert.equal(c.sub, "wait");
     const timeout = /--timeout=(\S+)/.exec(m[1]!)?.[1] ?? "30s";
-    assert.ok(durationMs(timeout, "HEALTHCHECK --timeout") / 1000 > waitTimeoutSeconds(c), `HEALTHCHECK --timeout=${timeout} must exceed wait --timeout (Node needs time to start)`);
+    assert.ok(
+      durationMs(timeout, "HEALTHCHECK --timeout") / 1000 > waitTimeoutSeconds(c),
+      `HEALTHCHECK --timeout=${timeout} must exceed wait --timeout (Node needs time to start)`,
+    );
   });
 
   it("labels the image, at the package's version", () => {
-    const labels = finalStage().filter((i) => i.op === "LABEL").map((i) => i.text).join(" ");
-    for (const k of ["title", "description", "licenses", "version"]) assert.match(labels, new RegExp(`org\\.opencontainers\\.image\\.${k}=`), `LABEL org.opencontainers.image.${k}`);
-    assert.match(labels, new RegExp(`org\\.opencontainers\\.image\\.version="${PACKAGE.version.replace(/\./g, "\\.")}"`), "label version = package.json version");
+    const labels = finalStage()
+      .filter((i) => i.op === "LABEL")
+      .map((i) => i.text)
+      .join(" ");
+    for (const k of ["title", "description", "licenses", "version"])
+      assert.match(labels, new RegExp(`org\\.opencontainers\\.image\\.${k}=`), `LABEL org.opencontainers.image.${k}`);
+    assert.match(
+      labels,
+      new RegExp(`org\\.opencontainers\\.image\\.version="${PACKAGE.version.replace(/\./g, "\\.")}"`),
+      "label version = package.json version",
+    );
   });
 
   it("keeps dependencies, build output, git and demo secrets out of the build context", () => {
-    const ignored = read(".dockerignore").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
-    for (const p of ["node_modules", "dist", ".git", ".bench", "deploy"]) assert.ok(ignored.includes(p), `.dockerignore must list ${p}`);
+    const ignored = read(".dockerignore")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith("#"));
+    for (const p of ["node_modules", "dist", ".git", ".bench", "deploy"])
+      assert.ok(ignored.includes(p), `.dockerignore must list ${p}`);
   });
 });
 
@@ -260,7 +366,9 @@ describe("Dockerfile", () => {
 /** Compose interpolation with an empty environment: ${VAR:-default}, ${VAR-default}, ${VAR}, $$. */
 function interpolate(v: unknown): unknown {
   if (typeof v === "string") {
-    return v.replace(/\$\$|\$\{(\w+)(?::?-([^}]*))?\}/g, (all, _name: string | undefined, def: string | undefined) => (all === "$$" ? "$" : def ?? ""));
+    return v.replace(/\$\$|\$\{(\w+)(?::?-([^}]*))?\}/g, (all, _name: string | undefined, def: string | undefined) =>
+      all === "$$" ? "$" : (def ?? ""),
+    );
   }
   if (Array.isArray(v)) return v.map(interpolate);
   if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, interpolate(x)]));
@@ -296,9 +404,12 @@ const envOf = (s: Service): Env => {
   if (Array.isArray(e)) return Object.fromEntries(e.map((kv) => [kv.split("=")[0]!, kv.split("=").slice(1).join("=")]));
   return Object.fromEntries(Object.entries(e).map(([k, v]) => [k, v === null ? "" : String(v)]));
 };
-const listOf = (v: string | string[] | undefined): string[] | undefined => (typeof v === "string" ? v.trim().split(/\s+/) : v);
-const networksOf = (s: Service): string[] => (Array.isArray(s.networks) ? s.networks : Object.keys(s.networks ?? { default: null }));
-const isOurImage = (image: string | undefined): boolean => image !== undefined && (image === IMAGE || image.startsWith(`${IMAGE}:`));
+const listOf = (v: string | string[] | undefined): string[] | undefined =>
+  typeof v === "string" ? v.trim().split(/\s+/) : v;
+const networksOf = (s: Service): string[] =>
+  Array.isArray(s.networks) ? s.networks : Object.keys(s.networks ?? { default: null });
+const isOurImage = (image: string | undefined): boolean =>
+  image !== undefined && (image === IMAGE || image.startsWith(`${IMAGE}:`));
 
 describe("deploy/compose.yaml", () => {
   const load = lazy(() => interpolate(parse(read("deploy/compose.yaml"))) as Compose);
@@ -313,7 +424,11 @@ describe("deploy/compose.yaml", () => {
   const healthCommand = (name: string, s: Service): CommandLine | undefined => {
     const test = s.healthcheck?.test;
     if (!Array.isArray(test) || test[1] !== "opc-auth-proxy") return undefined;
-    assert.equal(test[0], "CMD", `${name}: healthcheck test must be ["CMD", "opc-auth-proxy", ...] (no shell in between)`);
+    assert.equal(
+      test[0],
+      "CMD",
+      `${name}: healthcheck test must be ["CMD", "opc-auth-proxy", ...] (no shell in between)`,
+    );
     return commandLine(test.slice(2), envOf(s), `compose service ${name} healthcheck`);
   };
 
@@ -322,12 +437,20 @@ describe("deploy/compose.yaml", () => {
   it("has the simulator, the proxy and a client, the proxy built from this repository as image opc-auth-proxy", () => {
     assert.deepEqual(Object.keys(load().services).sort(), ["opc-client", "opc-proxy", "opc-sim"]);
     assert.equal(mainCommand("opc-sim", load().services["opc-sim"]!)?.sub, "simulate");
-    assert.deepEqual(proxies().map(([n]) => n), ["opc-proxy"]);
+    assert.deepEqual(
+      proxies().map(([n]) => n),
+      ["opc-proxy"],
+    );
     const proxy = load().services["opc-proxy"]!;
     assert.equal(proxy.image, IMAGE, "SECURITY.md's snippets say image: opc-auth-proxy");
     assert.ok(proxy.build, "opc-proxy builds the image from this repository");
     for (const [name, s] of services()) {
-      if (isOurImage(s.image) && !s.build) assert.equal(s.pull_policy, "never", `${name}: the image is built by opc-proxy; never pull a registry image of that name`);
+      if (isOurImage(s.image) && !s.build)
+        assert.equal(
+          s.pull_policy,
+          "never",
+          `${name}: the image is built by opc-proxy; never pull a registry image of that name`,
+        );
       if (!isOurImage(s.image)) assert.match(s.image ?? "", /:[\w.-]+$/, `${name}: pin the image by version`);
       assert.doesNotMatch(s.image ?? "", /:latest$/, `${name}: no latest`);
     }
@@ -351,12 +474,22 @@ describe("deploy/compose.yaml", () => {
       for (const [other, o] of services()) {
         for (const m of JSON.stringify(o).matchAll(url)) {
           uses++;
-          assert.ok(allowed.includes(name), `${other} calls ${m[0]}, but ${name} does not allow Host "${name}": add --allow-host ${name}`);
-          assert.equal(Number(m[1] ?? 80), listen.port, `${other} calls ${m[0]}, but ${name} listens on port ${listen.port}`);
+          assert.ok(
+            allowed.includes(name),
+            `${other} calls ${m[0]}, but ${name} does not allow Host "${name}": add --allow-host ${name}`,
+          );
+          assert.equal(
+            Number(m[1] ?? 80),
+            listen.port,
+            `${other} calls ${m[0]}, but ${name} listens on port ${listen.port}`,
+          );
         }
       }
       assert.ok(uses > 0, `nothing calls ${name} by name`);
-      assert.ok(!isLoopbackHost(listen.host), `${name} must listen on the compose network (other containers connect), not ${listen.host}`);
+      assert.ok(
+        !isLoopbackHost(listen.host),
+        `${name} must listen on the compose network (other containers connect), not ${listen.host}`,
+      );
     }
   });
 
@@ -364,21 +497,35 @@ describe("deploy/compose.yaml", () => {
     for (const [name, s] of services()) {
       for (const p of s.ports ?? []) {
         const hostIp = typeof p === "object" ? p.host_ip : /^(\[[^\]]+\]|[^:]+):[^:]+:[^:]+$/.exec(String(p))?.[1];
-        assert.ok(hostIp && isLoopbackHost(hostIp.replace(/^\[|\]$/g, "")), `${name} publishes ${JSON.stringify(p)} on every interface; bind it to 127.0.0.1 ("127.0.0.1:8080:8080")`);
+        assert.ok(
+          hostIp && isLoopbackHost(hostIp.replace(/^\[|\]$/g, "")),
+          `${name} publishes ${JSON.stringify(p)} on every interface; bind it to 127.0.0.1 ("127.0.0.1:8080:8080")`,
+        );
       }
     }
-    for (const [name, s] of proxies()) assert.equal(s.ports, undefined, `${name}: never publish the proxy's port; every client of it acts as the Oracle user`);
+    for (const [name, s] of proxies())
+      assert.equal(
+        s.ports,
+        undefined,
+        `${name}: never publish the proxy's port; every client of it acts as the Oracle user`,
+      );
   });
 
   it("keeps the proxy and its clients on internal networks of their own", () => {
-    for (const [name, net] of Object.entries(load().networks ?? {})) assert.equal(net?.internal, true, `network ${name} should be internal: true for the demo`);
+    for (const [name, net] of Object.entries(load().networks ?? {}))
+      assert.equal(net?.internal, true, `network ${name} should be internal: true for the demo`);
     for (const [name, s] of services()) {
-      assert.ok(!networksOf(s).includes("default"), `${name}: name its networks; the default network would put every service together`);
+      assert.ok(
+        !networksOf(s).includes("default"),
+        `${name}: name its networks; the default network would put every service together`,
+      );
     }
   });
 
   it("gives the password as a file secret owned by the container's user, never as OPC_PASSWORD", () => {
-    const ignore = read("deploy/secrets/.gitignore").split("\n").map((l) => l.trim());
+    const ignore = read("deploy/secrets/.gitignore")
+      .split("\n")
+      .map((l) => l.trim());
     for (const [name, s] of services()) {
       const c = mainCommand(name, s);
       if (!c) continue;
@@ -388,12 +535,25 @@ describe("deploy/compose.yaml", () => {
       const m = /^\/run\/secrets\/([\w.-]+)$/.exec(file);
       assert.ok(m, `${name}: the password file ${file} should be a compose secret under /run/secrets/`);
       const secret = m[1]!;
-      assert.ok((s.secrets ?? []).some((x) => (typeof x === "string" ? x : x.source) === secret), `${name} reads ${file} but does not list secret ${secret}`);
+      assert.ok(
+        (s.secrets ?? []).some((x) => (typeof x === "string" ? x : x.source) === secret),
+        `${name} reads ${file} but does not list secret ${secret}`,
+      );
       const source = load().secrets?.[secret]?.file ?? "";
-      assert.ok(source.startsWith("./secrets/"), `secret ${secret} should come from deploy/secrets/ (git-ignored), not ${source}`);
-      assert.ok(ignore.includes("*") || ignore.includes(source.slice("./secrets/".length)), `deploy/secrets/.gitignore must ignore ${source}`);
+      assert.ok(
+        source.startsWith("./secrets/"),
+        `secret ${secret} should come from deploy/secrets/ (git-ignored), not ${source}`,
+      );
+      assert.ok(
+        ignore.includes("*") || ignore.includes(source.slice("./secrets/".length)),
+        `deploy/secrets/.gitignore must ignore ${source}`,
+      );
       // File secrets are bind mounts: host mode and owner. Mode 600 works only for the file's owner.
-      assert.equal(s.user, "1000:1000", `${name}: run as \${OPC_UID:-1000}:\${OPC_GID:-1000}, the owner of the mode-600 secret file`);
+      assert.equal(
+        s.user,
+        "1000:1000",
+        `${name}: run as \${OPC_UID:-1000}:\${OPC_GID:-1000}, the owner of the mode-600 secret file`,
+      );
       assert.equal(s.read_only, true, `${name}: read_only: true`);
       assert.ok(s.cap_drop?.includes("ALL"), `${name}: cap_drop: [ALL]`);
     }
@@ -407,19 +567,32 @@ describe("deploy/compose.yaml", () => {
       const main = mainCommand(name, s);
       if (!main) continue;
       const hc = healthCommand(name, s);
-      assert.ok(hc && hc.sub === "wait", `${name}: healthcheck must run opc-auth-proxy wait (the image's own check probes the proxy's port, not this service's)`);
+      assert.ok(
+        hc && hc.sub === "wait",
+        `${name}: healthcheck must run opc-auth-proxy wait (the image's own check probes the proxy's port, not this service's)`,
+      );
       const target = waitTarget(hc, envOf(s));
       const listen = tcpListen(listenOf(main), name);
-      assert.equal(Number(target.port), listen.port, `${name}: healthcheck probes ${target.origin} but the service listens on ${listenOf(main)}`);
+      assert.equal(
+        Number(target.port),
+        listen.port,
+        `${name}: healthcheck probes ${target.origin} but the service listens on ${listenOf(main)}`,
+      );
       if (main.sub === "serve") assert.equal(target.pathname, "/-/readyz", `${name}: healthy means ready (/-/readyz)`);
       const timeout = durationMs(s.healthcheck?.timeout ?? "30s", `${name} healthcheck timeout`) / 1000;
-      assert.ok(timeout > waitTimeoutSeconds(hc), `${name}: healthcheck timeout ${timeout}s must exceed wait --timeout`);
+      assert.ok(
+        timeout > waitTimeoutSeconds(hc),
+        `${name}: healthcheck timeout ${timeout}s must exceed wait --timeout`,
+      );
     }
     for (const [name, s] of proxies()) {
       const drain = mainCommand(name, s)!.parsed.get("drain-timeout");
       const drainMs = drain ? durationMs(drain.value, `${name} ${drain.from}`) : DEFAULT_DRAIN_MS;
       const grace = durationMs(s.stop_grace_period ?? "10s", `${name} stop_grace_period`);
-      assert.ok(grace > drainMs, `${name}: stop_grace_period ${grace / 1000}s must exceed the drain timeout ${drainMs / 1000}s`);
+      assert.ok(
+        grace > drainMs,
+        `${name}: stop_grace_period ${grace / 1000}s must exceed the drain timeout ${drainMs / 1000}s`,
+      );
     }
   });
 
@@ -428,16 +601,33 @@ describe("deploy/compose.yaml", () => {
     const pub = sim.parsed.get("public-url")?.value;
     assert.ok(pub, "opc-sim: --public-url http://opc-proxy:8080 so uri fields lead back through the proxy");
     const proxy = mainCommand("opc-proxy", load().services["opc-proxy"]!)!;
-    assert.equal(new URL(proxy.parsed.get("api")!.value).hostname, "opc-sim", "opc-proxy: OPC_API names the opc-sim service");
-    assert.equal(new URL(proxy.parsed.get("api")!.value).port, String(tcpListen(listenOf(sim), "opc-sim").port), "opc-proxy: OPC_API port = the simulator's --listen port");
-    assert.equal(sim.parsed.get("user")?.value, proxy.parsed.get("user")?.value, "the simulator's account is the proxy's user");
+    assert.equal(
+      new URL(proxy.parsed.get("api")!.value).hostname,
+      "opc-sim",
+      "opc-proxy: OPC_API names the opc-sim service",
+    );
+    assert.equal(
+      new URL(proxy.parsed.get("api")!.value).port,
+      String(tcpListen(listenOf(sim), "opc-sim").port),
+      "opc-proxy: OPC_API port = the simulator's --listen port",
+    );
+    assert.equal(
+      sim.parsed.get("user")?.value,
+      proxy.parsed.get("user")?.value,
+      "the simulator's account is the proxy's user",
+    );
   });
 });
 
 // ---------------------------------------------------------------------------------------------
 // Kubernetes
 
-interface Probe { exec?: { command?: string[] }; httpGet?: unknown; tcpSocket?: unknown; timeoutSeconds?: number }
+interface Probe {
+  exec?: { command?: string[] };
+  httpGet?: unknown;
+  tcpSocket?: unknown;
+  timeoutSeconds?: number;
+}
 interface SecurityContext {
   runAsNonRoot?: boolean;
   runAsUser?: number;
@@ -472,25 +662,38 @@ interface PodSpec {
   securityContext?: SecurityContext;
   initContainers?: Container[];
   containers: Container[];
-  volumes?: Array<{ name: string; secret?: { secretName: string; defaultMode?: number }; emptyDir?: { medium?: string } }>;
+  volumes?: Array<{
+    name: string;
+    secret?: { secretName: string; defaultMode?: number };
+    emptyDir?: { medium?: string };
+  }>;
 }
-interface K8sObject { kind: string; metadata: { name: string }; data?: Record<string, string>; spec?: { template: { spec: PodSpec } } }
+interface K8sObject {
+  kind: string;
+  metadata: { name: string };
+  data?: Record<string, string>;
+  spec?: { template: { spec: PodSpec } };
+}
 
 /** Mebibytes of a memory quantity such as 160Mi, 1Gi, 300M. */
 function mebibytes(q: string | undefined, where: string): number {
   const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|K|M|G)?$/.exec(q ?? "");
   assert.ok(m, `${where}: "${q}" is not a memory quantity`);
-  const f = { Ki: 1 / 1024, Mi: 1, Gi: 1024, K: 1000 / 1048576, M: 1e6 / 1048576, G: 1e9 / 1048576 }[m[2] as "Mi"] ?? 1 / 1048576;
+  const f =
+    { Ki: 1 / 1024, Mi: 1, Gi: 1024, K: 1000 / 1048576, M: 1e6 / 1048576, G: 1e9 / 1048576 }[m[2] as "Mi"] ??
+    1 / 1048576;
   return Number(m[1]) * f;
 }
 
 describe("deploy/kubernetes/sidecar.yaml", () => {
   // kubectl reads YAML 1.1, where 0400 is octal (256); parse it the same way.
   const load = lazy(() => {
-    const docs = parseAllDocuments(read("deploy/kubernetes/sidecar.yaml"), { version: "1.1" }).map((d) => {
-      assert.deepEqual(d.errors, [], "YAML errors");
-      return d.toJS() as K8sObject;
-    }).filter(Boolean);
+    const docs = parseAllDocuments(read("deploy/kubernetes/sidecar.yaml"), { version: "1.1" })
+      .map((d) => {
+        assert.deepEqual(d.errors, [], "YAML errors");
+        return d.toJS() as K8sObject;
+      })
+      .filter(Boolean);
     const deployment = docs.find((d) => d.kind === "Deployment");
     assert.ok(deployment?.spec, "a Deployment");
     const pod = deployment.spec.template.spec;
@@ -533,9 +736,16 @@ describe("deploy/kubernetes/sidecar.yaml", () => {
     const { pod } = load();
     const { sidecars, sidecar } = proxy();
     assert.equal(sidecars.length, 1, "one proxy per pod");
-    assert.ok(pod.initContainers?.includes(sidecar), "the proxy belongs in initContainers (a native sidecar, Kubernetes 1.29+)");
+    assert.ok(
+      pod.initContainers?.includes(sidecar),
+      "the proxy belongs in initContainers (a native sidecar, Kubernetes 1.29+)",
+    );
     assert.equal(sidecar.restartPolicy, "Always", "initContainers entry needs restartPolicy: Always to be a sidecar");
-    assert.match(sidecar.image ?? "", new RegExp(`(^|/)${IMAGE}:${PACKAGE.version.replace(/\./g, "\\.")}$`), "image opc-auth-proxy at the package version");
+    assert.match(
+      sidecar.image ?? "",
+      new RegExp(`(^|/)${IMAGE}:${PACKAGE.version.replace(/\./g, "\\.")}$`),
+      "image opc-auth-proxy at the package version",
+    );
   });
 
   it("uses only real flags and variables", () => {
@@ -551,7 +761,10 @@ describe("deploy/kubernetes/sidecar.yaml", () => {
   it("listens on loopback only, and the app calls it there", () => {
     const { pod } = load();
     const { sidecar, serve, listen } = proxy();
-    assert.ok(isLoopbackHost(listen.host), `the sidecar must listen on loopback (the default 127.0.0.1:8080), not ${listenOf(serve)}`);
+    assert.ok(
+      isLoopbackHost(listen.host),
+      `the sidecar must listen on loopback (the default 127.0.0.1:8080), not ${listenOf(serve)}`,
+    );
     assert.notEqual(pod.hostNetwork, true, "hostNetwork would share the node's loopback with the proxy");
     assert.equal(sidecar.ports, undefined, "no containerPort: nothing outside the pod connects");
     const app = pod.containers.find((c) => c !== sidecar)!;
@@ -565,13 +778,27 @@ describe("deploy/kubernetes/sidecar.yaml", () => {
     const { sidecar, serve, listen } = proxy();
     for (const k of ["startupProbe", "readinessProbe", "livenessProbe"] as const) {
       const p = sidecar[k];
-      assert.ok(p?.exec, `${k}: an exec probe (the kubelet's httpGet goes to the pod IP, which a loopback listener does not answer)`);
+      assert.ok(
+        p?.exec,
+        `${k}: an exec probe (the kubelet's httpGet goes to the pod IP, which a loopback listener does not answer)`,
+      );
       const w = execCommand(sidecar, k, p)!;
       assert.equal(w.sub, "wait", `${k}: opc-auth-proxy wait`);
       const target = waitTarget(w, envOfContainer(sidecar));
-      assert.equal(Number(target.port), listen.port, `${k} probes ${target.origin}, the proxy listens on ${listenOf(serve)}`);
-      assert.equal(target.pathname, k === "livenessProbe" ? "/-/healthz" : "/-/readyz", `${k}: ${k === "livenessProbe" ? "liveness must not depend on the API" : "ready means a session is held"}`);
-      assert.ok((p.timeoutSeconds ?? 1) > waitTimeoutSeconds(w), `${k}: timeoutSeconds ${p.timeoutSeconds ?? 1} must exceed wait --timeout (Kubernetes kills the probe at timeoutSeconds)`);
+      assert.equal(
+        Number(target.port),
+        listen.port,
+        `${k} probes ${target.origin}, the proxy listens on ${listenOf(serve)}`,
+      );
+      assert.equal(
+        target.pathname,
+        k === "livenessProbe" ? "/-/healthz" : "/-/readyz",
+        `${k}: ${k === "livenessProbe" ? "liveness must not depend on the API" : "ready means a session is held"}`,
+      );
+      assert.ok(
+        (p.timeoutSeconds ?? 1) > waitTimeoutSeconds(w),
+        `${k}: timeoutSeconds ${p.timeoutSeconds ?? 1} must exceed wait --timeout (Kubernetes kills the probe at timeoutSeconds)`,
+      );
     }
   });
 
@@ -583,25 +810,40 @@ describe("deploy/kubernetes/sidecar.yaml", () => {
     const nonRoot = (pod.securityContext?.runAsUser ?? 0) !== 0;
     for (const v of secretVolumes) {
       const mode = v.secret!.defaultMode;
-      assert.ok(mode !== undefined && (mode & 0o007) === 0, `volume ${v.name}: defaultMode must not let others read (0400, or 0440 with fsGroup)`);
+      assert.ok(
+        mode !== undefined && (mode & 0o007) === 0,
+        `volume ${v.name}: defaultMode must not let others read (0400, or 0440 with fsGroup)`,
+      );
       if (mode & 0o040) {
-        assert.ok(nonRoot && pod.securityContext?.fsGroup !== undefined, `volume ${v.name}: a group-readable Secret (0440) is only for a non-root proxy whose fsGroup owns it`);
+        assert.ok(
+          nonRoot && pod.securityContext?.fsGroup !== undefined,
+          `volume ${v.name}: a group-readable Secret (0440) is only for a non-root proxy whose fsGroup owns it`,
+        );
       } else if (nonRoot) {
-        assert.fail(`volume ${v.name}: a 0400 Secret file is root-owned, so the non-root proxy cannot read it; use 0440 with fsGroup`);
+        assert.fail(
+          `volume ${v.name}: a 0400 Secret file is root-owned, so the non-root proxy cannot read it; use 0440 with fsGroup`,
+        );
       }
     }
-    assert.ok(!docs.some((d) => d.kind === "Secret"), "the Secret is a commented example only: never a password in the repository");
+    assert.ok(
+      !docs.some((d) => d.kind === "Secret"),
+      "the Secret is a commented example only: never a password in the repository",
+    );
     const env = envOfContainer(sidecar);
     assert.equal(env.OPC_PASSWORD, undefined, "no OPC_PASSWORD: a file is the safer choice");
     const file = serve.parsed.get("password-file")?.value;
     assert.ok(file, "the sidecar needs OPC_PASSWORD_FILE");
-    const mount = (c: Container, path: string) => c.volumeMounts?.find((m) => path.startsWith(`${m.mountPath.replace(/\/$/, "")}/`));
+    const mount = (c: Container, path: string) =>
+      c.volumeMounts?.find((m) => path.startsWith(`${m.mountPath.replace(/\/$/, "")}/`));
     const m = mount(sidecar, file);
     const volume = pod.volumes?.find((v) => v.name === m?.name);
     assert.ok(volume?.secret, `${file} must be read straight from the Secret volume, so a rotated Secret is picked up`);
     assert.ok(m!.readOnly, `${m!.name}: mount the Secret read-only`);
     for (const c of all.filter((x) => x !== sidecar)) {
-      assert.ok(!c.volumeMounts?.some((vm) => secretVolumes.some((v) => v.name === vm.name)), `${c.name} must not mount the password`);
+      assert.ok(
+        !c.volumeMounts?.some((vm) => secretVolumes.some((v) => v.name === vm.name)),
+        `${c.name} must not mount the password`,
+      );
     }
   });
 
@@ -611,8 +853,16 @@ describe("deploy/kubernetes/sidecar.yaml", () => {
     const podSc = pod.securityContext ?? {};
     assert.equal(podSc.seccompProfile?.type, "RuntimeDefault", "pod seccompProfile RuntimeDefault");
     assert.equal(podSc.runAsUser, 1000, "runAsUser 1000 (the image's USER)");
-    assert.equal(podSc.fsGroup, podSc.runAsGroup ?? podSc.runAsUser, "fsGroup = the proxy's group, so it can read the Secret volume");
-    assert.equal(pod.automountServiceAccountToken, false, "no service account token: nothing here calls the Kubernetes API");
+    assert.equal(
+      podSc.fsGroup,
+      podSc.runAsGroup ?? podSc.runAsUser,
+      "fsGroup = the proxy's group, so it can read the Secret volume",
+    );
+    assert.equal(
+      pod.automountServiceAccountToken,
+      false,
+      "no service account token: nothing here calls the Kubernetes API",
+    );
     for (const c of all) {
       const sc = { ...podSc, ...c.securityContext };
       assert.equal(sc.runAsNonRoot, true, `${c.name}: runAsNonRoot`);
@@ -623,15 +873,28 @@ describe("deploy/kubernetes/sidecar.yaml", () => {
       assert.equal(sc.capabilities?.add, undefined, `${c.name}: no added capabilities`);
     }
     const writes = serve.parsed.get("cookie-file")?.value;
-    if (writes) assert.ok(sidecar.volumeMounts?.some((m) => writes.startsWith(`${m.mountPath}/`) && !m.readOnly), `--cookie-file ${writes} needs a writable volume (the root filesystem is read-only)`);
+    if (writes)
+      assert.ok(
+        sidecar.volumeMounts?.some((m) => writes.startsWith(`${m.mountPath}/`) && !m.readOnly),
+        `--cookie-file ${writes} needs a writable volume (the root filesystem is read-only)`,
+      );
   });
 
   it("sizes memory from the benchmark (67 MiB idle, 103 MiB under load, plus a probe's Node process)", () => {
     const { sidecar } = proxy();
     const r = sidecar.resources;
-    assert.ok(r?.requests?.cpu && r.requests.memory && r.limits?.memory, "sidecar: requests cpu/memory and a memory limit");
-    assert.ok(mebibytes(r.requests.memory, "requests.memory") >= 103, "requests.memory at least the RSS under load (103 MiB)");
-    assert.ok(mebibytes(r.limits.memory, "limits.memory") >= 200 + 64, "limits.memory: 200 MiB of proxy plus an exec probe's Node process");
+    assert.ok(
+      r?.requests?.cpu && r.requests.memory && r.limits?.memory,
+      "sidecar: requests cpu/memory and a memory limit",
+    );
+    assert.ok(
+      mebibytes(r.requests.memory, "requests.memory") >= 103,
+      "requests.memory at least the RSS under load (103 MiB)",
+    );
+    assert.ok(
+      mebibytes(r.limits.memory, "limits.memory") >= 200 + 64,
+      "limits.memory: 200 MiB of proxy plus an exec probe's Node process",
+    );
     assert.ok(mebibytes(r.limits.memory, "limits.memory") >= mebibytes(r.requests.memory, "requests.memory"));
   });
 
@@ -641,14 +904,21 @@ describe("deploy/kubernetes/sidecar.yaml", () => {
     const drain = serve.parsed.get("drain-timeout");
     const drainMs = drain ? durationMs(drain.value, `sidecar ${drain.from}`) : DEFAULT_DRAIN_MS;
     const grace = pod.terminationGracePeriodSeconds ?? 30;
-    assert.ok(grace * 1000 > drainMs, `terminationGracePeriodSeconds ${grace} must exceed the drain timeout ${drainMs / 1000}s (the app stops first, within the same period)`);
+    assert.ok(
+      grace * 1000 > drainMs,
+      `terminationGracePeriodSeconds ${grace} must exceed the drain timeout ${drainMs / 1000}s (the app stops first, within the same period)`,
+    );
   });
 });
 
 describe("docker client (optional)", () => {
-  it("the Dockerfile passes `docker build --check` when an engine is reachable", { skip: !process.env.OPC_TEST_DOCKER && "set OPC_TEST_DOCKER=1 to run (needs a Docker engine)" }, async () => {
-    const { spawnSync } = await import("node:child_process");
-    const r = spawnSync("docker", ["build", "--check", "."], { cwd: ROOT, encoding: "utf8" });
-    assert.equal(r.status, 0, `docker build --check failed:\n${r.stdout}${r.stderr}`);
-  });
+  it(
+    "the Dockerfile passes `docker build --check` when an engine is reachable",
+    { skip: !process.env.OPC_TEST_DOCKER && "set OPC_TEST_DOCKER=1 to run (needs a Docker engine)" },
+    async () => {
+      const { spawnSync } = await import("node:child_process");
+      const r = spawnSync("docker", ["build", "--check", "."], { cwd: ROOT, encoding: "utf8" });
+      assert.equal(r.status, 0, `docker build --check failed:\n${r.stdout}${r.stderr}`);
+    },
+  );
 });

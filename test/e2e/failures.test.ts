@@ -123,7 +123,9 @@ describe("failures", () => {
       const html = await send(stack.url, "GET", "/shape/");
       assert.equal(html.status, 502);
       assert.match(String(html.headers["content-type"]), /html/);
-      const missing = await send(stack.url, "GET", "/sshkey/Compute-acme/jack.jones@example.com/nope", { headers: { accept: V3 } });
+      const missing = await send(stack.url, "GET", "/sshkey/Compute-acme/jack.jones@example.com/nope", {
+        headers: { accept: V3 },
+      });
       assert.equal(missing.status, 404);
       assert.ok(typeof missing.json().message === "string");
     } finally {
@@ -135,7 +137,9 @@ describe("failures", () => {
     const stack = await startStack({ passwordFile: true, sim: { tokenTtlSeconds: 3, sessionTtlSeconds: 10 } });
     try {
       stack.sim.simulator.revokeAll();
-      await send(stack.url, "GET", "/shape/", { headers: { accept: V3, cookie: "nimbula=client-own", authorization: "Bearer s3cret" } });
+      await send(stack.url, "GET", "/shape/", {
+        headers: { accept: V3, cookie: "nimbula=client-own", authorization: "Bearer s3cret" },
+      });
       for (let i = 0; i < 40; i++) {
         await stack.fake!.advance(500);
         await stack.proxy.session.idle();

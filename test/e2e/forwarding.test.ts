@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { assemble, type RunningProxy } from "../../src/assemble.js";
-import { staticCredentials } from "../../src/credentials.js";
+import { staticCredentials } from "../../src/session/credentials.js";
 import { silentLogger } from "../../src/log.js";
 import { startEchoUpstream, type EchoUpstream } from "../support/echo-upstream.js";
 import { send } from "../support/stack.js";
@@ -17,10 +17,10 @@ describe("forwarding", () => {
 
   before(async () => {
     api = await startEchoUpstream();
-    proxy = await assemble(
-      testSettings(api.url),
-      { credentials: staticCredentials("/Compute-acme/jack", "pw", "test"), log: silentLogger },
-    );
+    proxy = await assemble(testSettings(api.url), {
+      credentials: staticCredentials("/Compute-acme/jack", "pw", "test"),
+      log: silentLogger,
+    });
     await proxy.session.start();
   });
   after(async () => {
@@ -63,7 +63,12 @@ describe("forwarding", () => {
     api.extraHeaders = { "x-hop": "secret-hop", connection: "x-hop", "x-end": "kept" };
     try {
       const r = await send(proxy.url, "GET", "/y", {
-        headers: { connection: "keep-alive, x-drop-me", "x-drop-me": "1", "proxy-authorization": "Basic abc", te: "trailers" },
+        headers: {
+          connection: "keep-alive, x-drop-me",
+          "x-drop-me": "1",
+          "proxy-authorization": "Basic abc",
+          te: "trailers",
+        },
       });
       const h = last().headers;
       assert.equal(h["x-drop-me"], undefined);
@@ -93,7 +98,10 @@ describe("forwarding", () => {
   test("Accept and Content-Type pass through unchanged; bodies are echoed intact", async () => {
     const body = JSON.stringify({ a: "ü", b: [1, 2, 3] });
     const r = await send(proxy.url, "POST", "/echo", {
-      headers: { "content-type": "application/oracle-compute-v3+json", accept: "application/oracle-compute-v3+directory+json" },
+      headers: {
+        "content-type": "application/oracle-compute-v3+json",
+        accept: "application/oracle-compute-v3+directory+json",
+      },
       body,
     });
     assert.equal(r.text, body);
@@ -102,7 +110,10 @@ describe("forwarding", () => {
   });
 
   test("Expect: 100-continue uploads get the cookie too", async () => {
-    const r = await send(proxy.url, "PUT", "/upload", { headers: { expect: "100-continue", "content-length": "5" }, body: "hello" });
+    const r = await send(proxy.url, "PUT", "/upload", {
+      headers: { expect: "100-continue", "content-length": "5" },
+      body: "hello",
+    });
     assert.equal(r.status, 200);
     assert.equal(r.json().bytes, 5);
     assert.match(String(last().headers.cookie), /^nimbula=/);

@@ -131,7 +131,11 @@ describe("401 replay", () => {
     const small = await startStack({ proxy: { maxReplayBytes: 16 } });
     try {
       small.sim.simulator.revokeAll();
-      const body = JSON.stringify({ name: "/Compute-acme/jack.jones@example.com/big", key: "ssh-rsa AAAA big", enabled: true });
+      const body = JSON.stringify({
+        name: "/Compute-acme/jack.jones@example.com/big",
+        key: "ssh-rsa AAAA big",
+        enabled: true,
+      });
       const r = await send(small.url, "POST", "/sshkey/", { headers: { "content-type": V3, accept: V3 }, body });
       assert.equal(r.status, 401);
       await small.proxy.session.idle();

@@ -53,7 +53,10 @@ describe("streaming", () => {
     const baseline = await rss(base);
     let peak = baseline;
     const sampler = setInterval(() => {
-      rss(base).then((v) => (peak = Math.max(peak, v)), () => undefined);
+      rss(base).then(
+        (v) => (peak = Math.max(peak, v)),
+        () => undefined,
+      );
     }, 100);
     try {
       const up = await upload(`${base}/upload`, GiB);
@@ -64,7 +67,9 @@ describe("streaming", () => {
       clearInterval(sampler);
     }
     peak = Math.max(peak, await rss(base));
-    t.diagnostic(`proxy RSS: baseline ${(baseline / MiB).toFixed(1)} MiB, peak ${(peak / MiB).toFixed(1)} MiB while 2 GiB passed`);
+    t.diagnostic(
+      `proxy RSS: baseline ${(baseline / MiB).toFixed(1)} MiB, peak ${(peak / MiB).toFixed(1)} MiB while 2 GiB passed`,
+    );
     assert.ok(peak - baseline < MAX_GROWTH, `RSS grew ${((peak - baseline) / MiB).toFixed(1)} MiB while 2 GiB passed`);
   });
 });
@@ -89,11 +94,15 @@ async function rss(base: string): Promise<number> {
 
 function upload(url: string, bytes: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: "PUT", agent: false, headers: { "content-length": String(bytes) } }, (res) => {
-      let text = "";
-      res.on("data", (c: Buffer) => (text += c.toString()));
-      res.on("end", () => resolve((JSON.parse(text) as { bytes: number }).bytes));
-    });
+    const req = http.request(
+      url,
+      { method: "PUT", agent: false, headers: { "content-length": String(bytes) } },
+      (res) => {
+        let text = "";
+        res.on("data", (c: Buffer) => (text += c.toString()));
+        res.on("end", () => resolve((JSON.parse(text) as { bytes: number }).bytes));
+      },
+    );
     req.on("error", reject);
     const chunk = Buffer.alloc(256 * 1024, 0x62);
     let left = bytes;

@@ -9,7 +9,9 @@ import { spawnCli } from "../support/spawn-proxy.js";
 test("`opc-auth-proxy` with no configuration fronts the built-in simulator, logged in", async () => {
   const child = spawnCli([], { OPC_PROXY_LISTEN: "127.0.0.1:0" });
   try {
-    const banner = await child.waitFor(/proxy on (http:\/\/127\.0\.0\.1:\d+), logged in to the built-in simulator[^\n]*\nTry:\n[^\n]*curl[^\n]*/);
+    const banner = await child.waitFor(
+      /proxy on (http:\/\/127\.0\.0\.1:\d+), logged in to the built-in simulator[^\n]*\nTry:\n[^\n]*curl[^\n]*/,
+    );
     const base = /proxy on (http:\/\/[^,]+),/.exec(banner)![1]!;
     const shapes = await get(`${base}/shape/`, { accept: "application/oracle-compute-v3+json" });
     assert.equal(shapes.status, 200);

@@ -8,10 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
-import { loadConfig, SERVE_OPTIONS } from "../../src/config.js";
+import { loadConfig, SERVE_OPTIONS } from "../../src/config/serve.js";
 import { ConfigError } from "../../src/errors.js";
-import { parseListen } from "../../src/listen.js";
-import { parseDuration, parseHttpUrl, parseSize } from "../../src/options.js";
+import { parseListen } from "../../src/net/addresses.js";
+import { parseDuration, parseHttpUrl, parseSize } from "../../src/config/options.js";
 
 let dir: string;
 let files: string[];
@@ -33,9 +33,16 @@ before(async () => {
 after(() => rm(dir, { recursive: true, force: true }));
 
 const FILE_FLAGS = new Set(["password-file", "ca-file", "cookie-file"]);
-const FILE_VARS = new Set(["OPC_PASSWORD_FILE", "OPC_COMPUTE_PASSWORD_FILE", "OPC_PROXY_CA_FILE", "OPC_PROXY_COOKIE_FILE"]);
+const FILE_VARS = new Set([
+  "OPC_PASSWORD_FILE",
+  "OPC_COMPUTE_PASSWORD_FILE",
+  "OPC_PROXY_CA_FILE",
+  "OPC_PROXY_COOKIE_FILE",
+]);
 const names = Object.keys(SERVE_OPTIONS).filter((n) => n !== "help" && n !== "version");
-const vars: string[] = [...new Set(Object.values(SERVE_OPTIONS).flatMap((o): string[] => ("env" in o ? [...o.env] : [])))];
+const vars: string[] = [
+  ...new Set(Object.values(SERVE_OPTIONS).flatMap((o): string[] => ("env" in o ? [...o.env] : []))),
+];
 vars.push("OPC_USERNAME", "OPC_IDENTITY_DOMAIN", "OPC_PASSWORD");
 
 /** Strings that never name a device or special file, so loading config can never block on one. */
@@ -45,10 +52,14 @@ const text = fc.string({ unit: "binary", maxLength: 40 }).map(safe);
 function argvArb() {
   const flagWithValue = fc.constantFrom(...names).chain((name) => {
     const v = FILE_FLAGS.has(name) ? fc.constantFrom(...files) : text;
-    return fc.tuple(fc.constant(name), v, fc.boolean()).map(([n, val, joined]) => (joined ? [`--${n}=${val}`] : [`--${n}`, val]));
+    return fc
+      .tuple(fc.constant(name), v, fc.boolean())
+      .map(([n, val, joined]) => (joined ? [`--${n}=${val}`] : [`--${n}`, val]));
   });
   const stray = text.map((t) => [t]);
-  return fc.array(fc.oneof({ weight: 4, arbitrary: flagWithValue }, { weight: 1, arbitrary: stray }), { maxLength: 8 }).map((parts) => parts.flat());
+  return fc
+    .array(fc.oneof({ weight: 4, arbitrary: flagWithValue }, { weight: 1, arbitrary: stray }), { maxLength: 8 })
+    .map((parts) => parts.flat());
 }
 
 function envArb() {
@@ -72,7 +83,10 @@ describe("loadConfig on arbitrary input", () => {
           const r = await loadConfig(argv, env);
           assert.ok(r.config || r.help || r.version);
         } catch (err) {
-          assert.ok(err instanceof ConfigError, `not a ConfigError: ${String(err)} for ${JSON.stringify(argv)} ${JSON.stringify(env)}`);
+          assert.ok(
+            err instanceof ConfigError,
+            `not a ConfigError: ${String(err)} for ${JSON.stringify(argv)} ${JSON.stringify(env)}`,
+          );
           assert.ok(err.problems.length > 0);
           for (const p of err.problems) assert.equal(typeof p, "string");
           assert.equal(err.status, 2);
@@ -84,14 +98,18 @@ describe("loadConfig on arbitrary input", () => {
 
   it("never echoes OPC_PASSWORD in a problem", async () => {
     await fc.assert(
-      fc.asyncProperty(argvArb(), fc.string({ minLength: 12, maxLength: 30 }).filter((s) => s.trim().length >= 12), async (argv, password) => {
-        try {
-          await loadConfig(argv, { OPC_PASSWORD: password });
-        } catch (err) {
-          assert.ok(err instanceof ConfigError);
-          assert.ok(!err.message.includes(password), `password echoed for ${JSON.stringify(argv)}`);
-        }
-      }),
+      fc.asyncProperty(
+        argvArb(),
+        fc.string({ minLength: 12, maxLength: 30 }).filter((s) => s.trim().length >= 12),
+        async (argv, password) => {
+          try {
+            await loadConfig(argv, { OPC_PASSWORD: password });
+          } catch (err) {
+            assert.ok(err instanceof ConfigError);
+            assert.ok(!err.message.includes(password), `password echoed for ${JSON.stringify(argv)}`);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -99,11 +117,17 @@ describe("loadConfig on arbitrary input", () => {
   it("returns valid values as given, from flags or their variables, the flag winning", async () => {
     const host = fc.domain().filter((d) => d.length < 60);
     const input = fc.record({
-      api: fc.tuple(host, fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }), fc.constantFrom("", "/", "/api", "/a/b/")),
+      api: fc.tuple(
+        host,
+        fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }),
+        fc.constantFrom("", "/", "/api", "/a/b/"),
+      ),
       domain: fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,20}$/),
       user: fc.emailAddress().filter((e) => !/\s/.test(e)),
       listen: fc.oneof(
-        fc.tuple(fc.ipV4(), fc.integer({ min: 0, max: 65535 })).map(([h, p]) => ({ text: `${h}:${p}`, host: h, port: p })),
+        fc
+          .tuple(fc.ipV4(), fc.integer({ min: 0, max: 65535 }))
+          .map(([h, p]) => ({ text: `${h}:${p}`, host: h, port: p })),
         fc.integer({ min: 0, max: 65535 }).map((p) => ({ text: `[::1]:${p}`, host: "::1", port: p })),
       ),
       timeout: fc.integer({ min: 1, max: 100_000 }),
@@ -117,10 +141,25 @@ describe("loadConfig on arbitrary input", () => {
         const api = `https://${i.api[0]}${i.api[1] === undefined ? "" : `:${i.api[1]}`}${i.api[2]}`;
         const user = `/Compute-${i.domain}/${i.user}`;
         const origins = i.origins.map(([h, p]) => `http://${h}:${p}`);
-        const argv = ["--api", api, "--user", user, "--password-file", goodPassword, "--listen", i.listen.text, "--upstream-timeout", `${i.timeout}ms`, "--max-replay-bytes", `${i.replay}KiB`];
+        const argv = [
+          "--api",
+          api,
+          "--user",
+          user,
+          "--password-file",
+          goodPassword,
+          "--listen",
+          i.listen.text,
+          "--upstream-timeout",
+          `${i.timeout}ms`,
+          "--max-replay-bytes",
+          `${i.replay}KiB`,
+        ];
         for (const h of i.allowHosts) argv.push("--allow-host", h.toUpperCase());
         for (const o of origins) argv.push("--allow-origin", o);
-        const env: NodeJS.ProcessEnv = i.viaEnv ? { OPC_API: "https://other.example.com", OPC_PROXY_LISTEN: "127.0.0.1:1" } : {};
+        const env: NodeJS.ProcessEnv = i.viaEnv
+          ? { OPC_API: "https://other.example.com", OPC_PROXY_LISTEN: "127.0.0.1:1" }
+          : {};
         const c = (await loadConfig(argv, env)).config!;
         assert.equal(c.api?.href, new URL(api).href);
         assert.equal(c.user, user);
@@ -128,8 +167,14 @@ describe("loadConfig on arbitrary input", () => {
         assert.deepEqual(c.listen, { kind: "tcp", host: i.listen.host, port: i.listen.port });
         assert.equal(c.upstreamTimeoutMs, i.timeout);
         assert.equal(c.maxReplayBytes, i.replay * 1024);
-        assert.deepEqual(c.allowHosts, i.allowHosts.map((h) => h.toLowerCase()));
-        assert.deepEqual(c.allowOrigins, origins.map((o) => new URL(o).origin));
+        assert.deepEqual(
+          c.allowHosts,
+          i.allowHosts.map((h) => h.toLowerCase()),
+        );
+        assert.deepEqual(
+          c.allowOrigins,
+          origins.map((o) => new URL(o).origin),
+        );
         assert.ok(Object.isFrozen(c));
       }),
       { numRuns: 300 },
@@ -142,16 +187,25 @@ describe("value parsers on arbitrary input", () => {
     fc.assert(
       fc.property(fc.string({ unit: "binary", maxLength: 60 }), (s) => {
         const r = parseListen(s);
-        if (typeof r !== "string" && r.kind === "tcp") assert.ok(Number.isInteger(r.port) && r.port >= 0 && r.port <= 65535);
+        if (typeof r !== "string" && r.kind === "tcp")
+          assert.ok(Number.isInteger(r.port) && r.port >= 0 && r.port <= 65535);
         if (typeof r !== "string" && r.kind === "unix") assert.notEqual(r.path, "");
       }),
       { numRuns: 3000 },
     );
     fc.assert(
-      fc.property(fc.oneof(fc.ipV4(), fc.ipV6().map((h) => `[${h}]`), fc.domain()), fc.integer({ min: 0, max: 65535 }), (h, p) => {
-        const r = parseListen(`${h}:${p}`);
-        assert.deepEqual(r, { kind: "tcp", host: h.replace(/^\[|\]$/g, ""), port: p });
-      }),
+      fc.property(
+        fc.oneof(
+          fc.ipV4(),
+          fc.ipV6().map((h) => `[${h}]`),
+          fc.domain(),
+        ),
+        fc.integer({ min: 0, max: 65535 }),
+        (h, p) => {
+          const r = parseListen(`${h}:${p}`);
+          assert.deepEqual(r, { kind: "tcp", host: h.replace(/^\[|\]$/g, ""), port: p });
+        },
+      ),
     );
   });
 
@@ -181,12 +235,16 @@ describe("value parsers on arbitrary input", () => {
       }),
     );
     fc.assert(
-      fc.property(fc.webUrl({ withQueryParameters: false, withFragments: false }), fc.string({ minLength: 1, maxLength: 10 }), (url, secret) => {
-        const withCreds = url.replace("://", `://user:${encodeURIComponent(secret)}@`);
-        const problems: string[] = [];
-        assert.equal(parseHttpUrl(withCreds, "--api", problems), undefined);
-        assert.match(problems[0] ?? "", /credentials/);
-      }),
+      fc.property(
+        fc.webUrl({ withQueryParameters: false, withFragments: false }),
+        fc.string({ minLength: 1, maxLength: 10 }),
+        (url, secret) => {
+          const withCreds = url.replace("://", `://user:${encodeURIComponent(secret)}@`);
+          const problems: string[] = [];
+          assert.equal(parseHttpUrl(withCreds, "--api", problems), undefined);
+          assert.match(problems[0] ?? "", /credentials/);
+        },
+      ),
     );
   });
 });

@@ -6,7 +6,14 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { responseHeaders } from "../../src/proxy/headers.js";
-import { decodeClaims, expiryOf, findNimbula, isNimbulaLine, mentionsNimbula, nimbulaFromCookieHeader } from "../../src/session/cookie.js";
+import {
+  decodeClaims,
+  expiryOf,
+  findNimbula,
+  isNimbulaLine,
+  mentionsNimbula,
+  nimbulaFromCookieHeader,
+} from "../../src/session/cookie.js";
 
 const anyText = fc.string({ unit: "binary", maxLength: 200 });
 const lines = fc.oneof(anyText, fc.array(anyText, { maxLength: 8 }));
@@ -39,12 +46,21 @@ describe("nimbula cookie parsing", () => {
 
   it("keeps the exact value bytes and Max-Age, wherever the nimbula line sits", () => {
     fc.assert(
-      fc.property(value, fc.integer({ min: 0, max: 10_000_000 }), fc.array(fc.constantFrom("theme=dark; Path=/", "a=b", ""), { maxLength: 3 }), (v, maxAge, others) => {
-        const found = findNimbula([...others, `nimbula=${v}; Path=/; Max-Age=${maxAge}; Secure; HttpOnly`, ...others]);
-        assert.equal(found?.value, v);
-        assert.equal(found?.maxAgeSeconds, maxAge);
-        assert.equal(nimbulaFromCookieHeader(`nimbula=${v}`), v);
-      }),
+      fc.property(
+        value,
+        fc.integer({ min: 0, max: 10_000_000 }),
+        fc.array(fc.constantFrom("theme=dark; Path=/", "a=b", ""), { maxLength: 3 }),
+        (v, maxAge, others) => {
+          const found = findNimbula([
+            ...others,
+            `nimbula=${v}; Path=/; Max-Age=${maxAge}; Secure; HttpOnly`,
+            ...others,
+          ]);
+          assert.equal(found?.value, v);
+          assert.equal(found?.maxAgeSeconds, maxAge);
+          assert.equal(nimbulaFromCookieHeader(`nimbula=${v}`), v);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -59,7 +75,15 @@ describe("nimbula cookie parsing", () => {
       fc.property(times, fc.boolean(), ({ now, ttl, session }, base64) => {
         const expires = now + ttl;
         const sessionExpires = now + session;
-        const inner = JSON.stringify({ customer: "acme", realm: "z1", entity_type: "user", session_expires: sessionExpires, expires, user: "/Compute-acme/jack", groups: [] });
+        const inner = JSON.stringify({
+          customer: "acme",
+          realm: "z1",
+          entity_type: "user",
+          session_expires: sessionExpires,
+          expires,
+          user: "/Compute-acme/jack",
+          groups: [],
+        });
         const identity = JSON.stringify({ realm: "z1", value: inner, signature: "c2ln" });
         const json = JSON.stringify({ identity });
         const cookieValue = base64 ? Buffer.from(json).toString("base64") : json;
@@ -78,9 +102,14 @@ describe("nimbula cookie parsing", () => {
     const line = fc.oneof(
       anyText,
       value.map((v) => `nimbula=${v}; Path=/`),
-      fc.tuple(fc.constantFrom("", " ", "\t", "a=1, ", "a=1; ", "x=y;"), fc.constantFrom("nimbula", "NIMBULA", "Nimbula"), fc.constantFrom("=", " =", "= "), value).map(
-        ([pre, name, eq, v]) => `${pre}${name}${eq}${v}`,
-      ),
+      fc
+        .tuple(
+          fc.constantFrom("", " ", "\t", "a=1, ", "a=1; ", "x=y;"),
+          fc.constantFrom("nimbula", "NIMBULA", "Nimbula"),
+          fc.constantFrom("=", " =", "= "),
+          value,
+        )
+        .map(([pre, name, eq, v]) => `${pre}${name}${eq}${v}`),
     );
     fc.assert(
       fc.property(fc.array(line, { minLength: 1, maxLength: 6 }), (setCookie) => {

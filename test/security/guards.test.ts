@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { requestChecker, type GuardOptions, type GuardedRequest } from "../../src/http/guards.js";
-import { hostNameOf, parseAllowHost } from "../../src/http/host-names.js";
-import { isLoopbackHost } from "../../src/listen.js";
+import { hostNameOf, parseAllowHost } from "../../src/net/host-names.js";
+import { isLoopbackHost } from "../../src/net/addresses.js";
 
 const tcp: GuardOptions = { allowHosts: [], allowOrigins: [], listen: { kind: "tcp", host: "127.0.0.1", port: 8080 } };
 
@@ -16,7 +16,16 @@ function req(headers: Record<string, string> = {}, url = "/instance/", method = 
 
 describe("Host allow-list", () => {
   const check = requestChecker(tcp);
-  for (const host of ["localhost", "localhost:8080", "LOCALHOST:1", "127.0.0.1", "127.0.0.1:8080", "[::1]", "[::1]:8080", "localhost:"]) {
+  for (const host of [
+    "localhost",
+    "localhost:8080",
+    "LOCALHOST:1",
+    "127.0.0.1",
+    "127.0.0.1:8080",
+    "[::1]",
+    "[::1]:8080",
+    "localhost:",
+  ]) {
     it(`accepts Host: ${host}`, () => assert.equal(check(req({ host })), undefined));
   }
   for (const host of [
@@ -87,8 +96,15 @@ describe("Host allow-list", () => {
   it("property: a Host passes exactly when its name is an allowed one", () => {
     const allowed = new Set(["localhost", "127.0.0.1", "[::1]", "opc-proxy"]);
     const c = requestChecker({ ...tcp, allowHosts: ["opc-proxy"] });
-    const name = fc.oneof(fc.constantFrom(...allowed, "evil.example", "localhost.evil", "::1"), fc.string({ maxLength: 30 }));
-    const port = fc.oneof(fc.constant(""), fc.integer({ min: 0, max: 99999 }).map((p) => `:${p}`), fc.string({ maxLength: 6 }));
+    const name = fc.oneof(
+      fc.constantFrom(...allowed, "evil.example", "localhost.evil", "::1"),
+      fc.string({ maxLength: 30 }),
+    );
+    const port = fc.oneof(
+      fc.constant(""),
+      fc.integer({ min: 0, max: 99999 }).map((p) => `:${p}`),
+      fc.string({ maxLength: 6 }),
+    );
     fc.assert(
       fc.property(name, port, (n, p) => {
         const host = n + p;
@@ -119,7 +135,13 @@ describe("browser requests", () => {
   const check = requestChecker({ ...tcp, allowOrigins: ["http://localhost:3000"] });
   const host = "127.0.0.1:8080";
   it("refuses any Origin not listed with --allow-origin, including null and the proxy's own", () => {
-    for (const origin of ["https://evil.example", "null", "http://127.0.0.1:8080", "http://localhost:3001", "http://localhost:3000.evil.example"]) {
+    for (const origin of [
+      "https://evil.example",
+      "null",
+      "http://127.0.0.1:8080",
+      "http://localhost:3001",
+      "http://localhost:3000.evil.example",
+    ]) {
       const r = check(req({ host, origin }, "/instance/", "POST"));
       assert.equal(r?.status, 403, origin);
       assert.equal(r?.code, "FORBIDDEN_ORIGIN");
@@ -127,7 +149,10 @@ describe("browser requests", () => {
     }
   });
   it("accepts an allowed Origin, case-insensitively, even when Sec-Fetch-Site says same-site", () => {
-    assert.equal(check(req({ host, origin: "http://LOCALHOST:3000", "sec-fetch-site": "same-site" }, "/instance/", "POST")), undefined);
+    assert.equal(
+      check(req({ host, origin: "http://LOCALHOST:3000", "sec-fetch-site": "same-site" }, "/instance/", "POST")),
+      undefined,
+    );
   });
   it("refuses Sec-Fetch-Site cross-site and same-site without an Origin; accepts same-origin and none", () => {
     assert.equal(check(req({ host, "sec-fetch-site": "cross-site" }))?.status, 403);
@@ -202,7 +227,9 @@ describe("request targets and methods", () => {
 
 describe("the non-loopback --listen warning", () => {
   it("is given for every address but loopback ones", () => {
-    for (const h of ["127.0.0.1", "127.1.2.3", "::1", "localhost", "::ffff:127.0.0.1"]) assert.equal(isLoopbackHost(h), true, h);
-    for (const h of ["0.0.0.0", "::", "10.0.0.5", "opc-proxy", "127.0.0.1.nip.io", "localhost.evil.example"]) assert.equal(isLoopbackHost(h), false, h);
+    for (const h of ["127.0.0.1", "127.1.2.3", "::1", "localhost", "::ffff:127.0.0.1"])
+      assert.equal(isLoopbackHost(h), true, h);
+    for (const h of ["0.0.0.0", "::", "10.0.0.5", "opc-proxy", "127.0.0.1.nip.io", "localhost.evil.example"])
+      assert.equal(isLoopbackHost(h), false, h);
   });
 });

@@ -75,7 +75,9 @@ describe("headers across the proxy", () => {
       req.resume();
       req.on("end", () => {
         res.setHeader("set-cookie", ["nimbula=from-error-SECRET; Path=/"]);
-        res.writeHead(status, { "content-type": "application/json" }).end('{"message": "Authorization token is invalid"}');
+        res
+          .writeHead(status, { "content-type": "application/json" })
+          .end('{"message": "Authorization token is invalid"}');
       });
     };
     const unauthorized = await send(p.url, "GET", "/always-401", { headers: { accept: V3 } });

@@ -34,19 +34,69 @@ describe("malformed requests", () => {
     ["an HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 400, /HTTP\/1\.1/],
     ["a space in the target", "GET /a b HTTP/1.1\r\nHost: localhost\r\n\r\n", 400, /malformed/],
     ["a control character in the target", "GET /a\x01b HTTP/1.1\r\nHost: localhost\r\n\r\n", 400, /percent-encode/],
-    ["raw UTF-8 in the target", Buffer.from("GET /sshkey/é HTTP/1.1\r\nHost: localhost\r\n\r\n"), 400, /percent-encode/],
+    [
+      "raw UTF-8 in the target",
+      Buffer.from("GET /sshkey/é HTTP/1.1\r\nHost: localhost\r\n\r\n"),
+      400,
+      /percent-encode/,
+    ],
     ["a backslash in the path", "GET /a\\b HTTP/1.1\r\nHost: localhost\r\n\r\n", 400, /backslash/i],
-    ["a header without a colon", "GET /shape/ HTTP/1.1\r\nHost: localhost\r\nBroken header\r\n\r\n", 400, /malformed header/],
-    ["a space in a header name", "GET /shape/ HTTP/1.1\r\nHost: localhost\r\nBad Name: x\r\n\r\n", 400, /malformed header/],
-    ["a NUL in a header value", "GET /shape/ HTTP/1.1\r\nHost: localhost\r\nX: a\x00b\r\n\r\n", 400, /malformed header/],
+    [
+      "a header without a colon",
+      "GET /shape/ HTTP/1.1\r\nHost: localhost\r\nBroken header\r\n\r\n",
+      400,
+      /malformed header/,
+    ],
+    [
+      "a space in a header name",
+      "GET /shape/ HTTP/1.1\r\nHost: localhost\r\nBad Name: x\r\n\r\n",
+      400,
+      /malformed header/,
+    ],
+    [
+      "a NUL in a header value",
+      "GET /shape/ HTTP/1.1\r\nHost: localhost\r\nX: a\x00b\r\n\r\n",
+      400,
+      /malformed header/,
+    ],
     ["obsolete line folding", "GET /shape/ HTTP/1.1\r\nHost: localhost\r\nX: a\r\n b\r\n\r\n", 400, /malformed header/],
     ["bare LF line ends", "GET /shape/ HTTP/1.1\nHost: localhost\n\n", 400, /malformed/],
-    ["Content-Length with Transfer-Encoding", "POST /sshkey/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400, /Content-Length/],
-    ["two Content-Lengths", "POST /sshkey/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", 400, /Content-Length/],
-    ["a Transfer-Encoding not ending in chunked", "POST /sshkey/ HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip\r\n\r\n", 400, /Transfer-Encoding/],
-    ["a malformed chunk size", "POST /sshkey/ HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nContent-Type: application/oracle-compute-v3+json\r\n\r\nZZ\r\n{}\r\n0\r\n\r\n", 400, /chunked/],
-    ["a 40 KiB header", `GET /shape/ HTTP/1.1\r\nHost: localhost\r\nX-Big: ${"a".repeat(40 * 1024)}\r\n\r\n`, 431, /32 KiB/],
-    ["80 KiB of small headers", `GET /shape/ HTTP/1.1\r\nHost: localhost\r\n${"X-A: 1\r\n".repeat(10_000)}\r\n`, 431, /larger than/],
+    [
+      "Content-Length with Transfer-Encoding",
+      "POST /sshkey/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+      400,
+      /Content-Length/,
+    ],
+    [
+      "two Content-Lengths",
+      "POST /sshkey/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+      400,
+      /Content-Length/,
+    ],
+    [
+      "a Transfer-Encoding not ending in chunked",
+      "POST /sshkey/ HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip\r\n\r\n",
+      400,
+      /Transfer-Encoding/,
+    ],
+    [
+      "a malformed chunk size",
+      "POST /sshkey/ HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nContent-Type: application/oracle-compute-v3+json\r\n\r\nZZ\r\n{}\r\n0\r\n\r\n",
+      400,
+      /chunked/,
+    ],
+    [
+      "a 40 KiB header",
+      `GET /shape/ HTTP/1.1\r\nHost: localhost\r\nX-Big: ${"a".repeat(40 * 1024)}\r\n\r\n`,
+      431,
+      /32 KiB/,
+    ],
+    [
+      "80 KiB of small headers",
+      `GET /shape/ HTTP/1.1\r\nHost: localhost\r\n${"X-A: 1\r\n".repeat(10_000)}\r\n`,
+      431,
+      /larger than/,
+    ],
   ];
   for (const [what, data, status, message] of cases) {
     it(`answers ${what} with ${status} and keeps serving`, async () => {
@@ -62,7 +112,9 @@ describe("malformed requests", () => {
 
   it("forwards invalid percent-encoding untouched and relays the API's own answer", async () => {
     const before = stack.sim.simulator.counters().requests;
-    const r = await raw(port, get("/sshkey/Compute-acme/%zz%4", "localhost", [`Accept: ${V3}`]), { untilResponse: true });
+    const r = await raw(port, get("/sshkey/Compute-acme/%zz%4", "localhost", [`Accept: ${V3}`]), {
+      untilResponse: true,
+    });
     assert.ok(r.status >= 400 && r.status < 500, r.raw.slice(0, 300));
     assert.equal(typeof json(r).message, "string");
     assert.equal(stack.sim.simulator.counters().requests, before + 1, "the API decided, not the proxy");
@@ -70,9 +122,13 @@ describe("malformed requests", () => {
   });
 
   it("cleans up after a client that disconnects mid-upload", async () => {
-    const head = "POST /sshkey/ HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/oracle-compute-v3+json\r\nContent-Length: 100000\r\n\r\n";
+    const head =
+      "POST /sshkey/ HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/oracle-compute-v3+json\r\nContent-Length: 100000\r\n\r\n";
     await raw(port, head + "{".padEnd(1000, " "), { timeoutMs: 200 });
-    await until(() => events(stack.logs, "request").some((e) => e.clientAborted === true), "the aborted upload is logged");
+    await until(
+      () => events(stack.logs, "request").some((e) => e.clientAborted === true),
+      "the aborted upload is logged",
+    );
     assert.equal((await send(stack.url, "GET", "/shape/", { headers: { accept: V3 } })).status, 200);
   });
 });
@@ -88,17 +144,30 @@ describe("a broken API", () => {
     await p.close();
     await api.close();
   });
-  const get200 = async () => assert.equal((await send(p.url, "GET", "/shape/", { headers: { accept: V3 } })).status, 200);
+  const get200 = async () =>
+    assert.equal((await send(p.url, "GET", "/shape/", { headers: { accept: V3 } })).status, 200);
 
   it("survives garbage Set-Cookie lines, and none of nimbula reaches the client", async () => {
     api.handler = (req, res) => {
       if (req.url !== "/garbage") return false;
-      res.setHeader("set-cookie", ["nimbula=", "nimbula", ";;;", "=novalue", "nimbula=x; Max-Age=abc", 'nimbula="unterminated', `nimbula=${"A".repeat(8000)}`, "theme=dark; Path=/"]);
+      res.setHeader("set-cookie", [
+        "nimbula=",
+        "nimbula",
+        ";;;",
+        "=novalue",
+        "nimbula=x; Max-Age=abc",
+        'nimbula="unterminated',
+        `nimbula=${"A".repeat(8000)}`,
+        "theme=dark; Path=/",
+      ]);
       res.writeHead(200, { "content-type": "application/json" }).end('{"result": []}');
     };
     const r = await send(p.url, "GET", "/garbage", { headers: { accept: V3 } });
     assert.equal(r.status, 200);
-    assert.deepEqual(r.headers["set-cookie"], ["nimbula", ";;;", "=novalue", "theme=dark; Path=/"].filter((l) => !/nimbula=/.test(l)));
+    assert.deepEqual(
+      r.headers["set-cookie"],
+      ["nimbula", ";;;", "=novalue", "theme=dark; Path=/"].filter((l) => !/nimbula=/.test(l)),
+    );
     await get200();
   });
 
@@ -200,8 +269,11 @@ describe("a login that meets an HTML error page", () => {
     const { FakeClock } = await import("../support/fake-clock.js");
     const clock = new FakeClock(Date.now());
     sim = await startSimulator({ users: [{ user: DEMO_USER, password: DEMO_PASSWORD }], clock });
-    const { staticCredentials } = await import("../../src/credentials.js");
-    const p = await startProxy(sim.url, { start: false, credentials: staticCredentials(DEMO_USER, DEMO_PASSWORD, "test") });
+    const { staticCredentials } = await import("../../src/session/credentials.js");
+    const p = await startProxy(sim.url, {
+      start: false,
+      credentials: staticCredentials(DEMO_USER, DEMO_PASSWORD, "test"),
+    });
     try {
       sim.simulator.failNext(1, { kind: "html", status: 503 });
       await p.proxy.session.start();

@@ -36,7 +36,9 @@ describe("slow clients", () => {
         req.on("data", (c: Buffer) => (size += c.length));
         req.on("end", () => {
           const body = JSON.stringify({ size });
-          res.writeHead(201, { "content-type": "application/json", "content-length": Buffer.byteLength(body) }).end(body);
+          res
+            .writeHead(201, { "content-type": "application/json", "content-length": Buffer.byteLength(body) })
+            .end(body);
         });
         return;
       }
@@ -74,13 +76,18 @@ describe("slow clients", () => {
 
   it("answers a head dribbled one line at a time with 408 too (the timeout is for the whole head)", async () => {
     const lines = Array.from({ length: 30 }, (_, i) => `X-Drip-${i}: 1\r\n`);
-    const r = await raw(p.port, "GET /shape/ HTTP/1.1\r\nHost: localhost\r\n", { more: lines, gapMs: 50, timeoutMs: 3_000 });
+    const r = await raw(p.port, "GET /shape/ HTTP/1.1\r\nHost: localhost\r\n", {
+      more: lines,
+      gapMs: 50,
+      timeoutMs: 3_000,
+    });
     assert.equal(r.status, 408);
     assert.equal(r.closed, true);
   });
 
   it("closes a connection whose body stalls", async () => {
-    const head = "POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000\r\n\r\n";
+    const head =
+      "POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000\r\n\r\n";
     const r = await raw(p.port, `${head}0123456789`, { timeoutMs: 3_000 });
     assert.equal(r.closed, true, "the server closed the stalled connection");
     assert.ok(r.elapsedMs >= 400 && r.elapsedMs < 2_500, `took ${r.elapsedMs} ms`);
@@ -89,8 +96,14 @@ describe("slow clients", () => {
 
   it("lets an upload that keeps moving run far past every timeout", async () => {
     const chunks = Array.from({ length: 15 }, () => `3e8\r\n${"b".repeat(1000)}\r\n`);
-    const head = "POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
-    const r = await raw(p.port, head, { more: [...chunks, "0\r\n\r\n"], gapMs: 100, timeoutMs: 5_000, untilResponse: true });
+    const head =
+      "POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+    const r = await raw(p.port, head, {
+      more: [...chunks, "0\r\n\r\n"],
+      gapMs: 100,
+      timeoutMs: 5_000,
+      untilResponse: true,
+    });
     assert.equal(r.status, 201, r.raw.slice(0, 300));
     assert.deepEqual(JSON.parse(r.body), { size: 15_000 });
   });

@@ -49,7 +49,13 @@ describe("Host allow-list (DNS rebinding)", () => {
     }
   });
   it("refuses other names with 403 naming --allow-host", async () => {
-    for (const host of ["localhost.evil.example", "127.0.0.1.nip.io", `127.0.0.1.nip.io:${port}`, "opc-proxy.evil.example", "attacker.example"]) {
+    for (const host of [
+      "localhost.evil.example",
+      "127.0.0.1.nip.io",
+      `127.0.0.1.nip.io:${port}`,
+      "opc-proxy.evil.example",
+      "attacker.example",
+    ]) {
       const body = await refused(get("/shape/", host), 403, "FORBIDDEN_HOST", /--allow-host/);
       assert.match(body.message, new RegExp(host.split(":")[0]!.replace(/\./g, "\\.")));
     }
@@ -60,8 +66,18 @@ describe("Host allow-list (DNS rebinding)", () => {
     await refused(get("/shape/", "::1"), 400, "BAD_REQUEST", /Host header/);
   });
   it("refuses two Host headers with 400, whichever comes first", async () => {
-    await refused(`GET /shape/ HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nHost: attacker.example\r\n\r\n`, 400, "BAD_REQUEST", /more than one Host/);
-    await refused(`GET /shape/ HTTP/1.1\r\nHost: attacker.example\r\nhost: 127.0.0.1\r\n\r\n`, 400, "BAD_REQUEST", /more than one Host/);
+    await refused(
+      `GET /shape/ HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nHost: attacker.example\r\n\r\n`,
+      400,
+      "BAD_REQUEST",
+      /more than one Host/,
+    );
+    await refused(
+      `GET /shape/ HTTP/1.1\r\nHost: attacker.example\r\nhost: 127.0.0.1\r\n\r\n`,
+      400,
+      "BAD_REQUEST",
+      /more than one Host/,
+    );
   });
   it("guards /-/status and /-/metrics too, but lets Kubernetes probes reach /-/healthz and /-/readyz", async () => {
     const probe = "10.244.1.7:8080";
@@ -76,13 +92,30 @@ describe("browser requests", () => {
   it("refuses a foreign Origin, cross-site and same-site fetches, and preflights", async () => {
     const host = `127.0.0.1:${port}`;
     const post = (extra: string[]) =>
-      [`POST /sshkey/Compute-acme/ HTTP/1.1`, `Host: ${host}`, "Content-Type: text/plain", "Content-Length: 2", ...extra, "", "{}"].join("\r\n");
+      [
+        `POST /sshkey/Compute-acme/ HTTP/1.1`,
+        `Host: ${host}`,
+        "Content-Type: text/plain",
+        "Content-Length: 2",
+        ...extra,
+        "",
+        "{}",
+      ].join("\r\n");
     await refused(post(["Origin: https://evil.example"]), 403, "FORBIDDEN_ORIGIN", /--allow-origin/);
     await refused(post(["Origin: null"]), 403, "FORBIDDEN_ORIGIN");
-    await refused(get("/shape/", host, ["Sec-Fetch-Site: cross-site", "Sec-Fetch-Mode: navigate"]), 403, "FORBIDDEN_ORIGIN");
+    await refused(
+      get("/shape/", host, ["Sec-Fetch-Site: cross-site", "Sec-Fetch-Mode: navigate"]),
+      403,
+      "FORBIDDEN_ORIGIN",
+    );
     await refused(get("/shape/", host, ["Sec-Fetch-Site: same-site"]), 403, "FORBIDDEN_ORIGIN");
     await refused(
-      get("/sshkey/Compute-acme/", host, ["Origin: http://localhost:3000", "Access-Control-Request-Method: DELETE"], "OPTIONS"),
+      get(
+        "/sshkey/Compute-acme/",
+        host,
+        ["Origin: http://localhost:3000", "Access-Control-Request-Method: DELETE"],
+        "OPTIONS",
+      ),
       403,
       "FORBIDDEN_ORIGIN",
       /preflight/,
@@ -94,7 +127,11 @@ describe("browser requests", () => {
   });
   it("forwards an allowed Origin and a request typed into the address bar", async () => {
     const host = `127.0.0.1:${port}`;
-    for (const extra of [["Origin: http://localhost:3000"], ["Sec-Fetch-Site: none"], ["Sec-Fetch-Site: same-origin"]]) {
+    for (const extra of [
+      ["Origin: http://localhost:3000"],
+      ["Sec-Fetch-Site: none"],
+      ["Sec-Fetch-Site: same-origin"],
+    ]) {
       const r = await raw(port, get("/shape/", host, [`Accept: ${V3}`, ...extra]), { untilResponse: true });
       assert.equal(r.status, 200, extra.join());
       assert.equal(r.headers["access-control-allow-origin"], undefined);
@@ -113,11 +150,20 @@ describe("never a forward proxy", () => {
       `http://user:pw@localhost:${port}/shape/`,
     ];
     for (const target of targets) {
-      await refused(`GET ${target} HTTP/1.1\r\nHost: localhost\r\n\r\n`, 403, "FORBIDDEN_TARGET", /not a forward proxy/);
+      await refused(
+        `GET ${target} HTTP/1.1\r\nHost: localhost\r\n\r\n`,
+        403,
+        "FORBIDDEN_TARGET",
+        /not a forward proxy/,
+      );
     }
   });
   it("treats absolute-form naming the proxy itself as the path, byte for byte", async () => {
-    const r = await raw(port, `GET http://127.0.0.1:${port}/shape/ HTTP/1.1\r\nHost: evil.example\r\nAccept: ${V3}\r\n\r\n`, { untilResponse: true });
+    const r = await raw(
+      port,
+      `GET http://127.0.0.1:${port}/shape/ HTTP/1.1\r\nHost: evil.example\r\nAccept: ${V3}\r\n\r\n`,
+      { untilResponse: true },
+    );
     assert.equal(r.status, 200);
     assert.ok(Array.isArray(JSON.parse(r.body).result));
     const status = await raw(port, `GET http://localhost:${port}/-/status HTTP/1.1\r\n\r\n`, { untilResponse: true });
@@ -171,10 +217,12 @@ describe("unix socket", () => {
 
   const overSocket = (path: string, url: string) =>
     new Promise<number>((resolve, reject) => {
-      http.get({ socketPath: path, path: url, headers: { host: "localhost", accept: V3 } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      }).on("error", reject);
+      http
+        .get({ socketPath: path, path: url, headers: { host: "localhost", accept: V3 } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+        .on("error", reject);
     });
 
   it("is created with mode 0600 and serves requests", async () => {
@@ -190,7 +238,10 @@ describe("unix socket", () => {
 
   it("replaces a stale socket left by a killed process", async () => {
     const path = join(dir, "stale.sock");
-    const child = spawn(process.execPath, ["-e", `require("net").createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, "SIGKILL"))`]);
+    const child = spawn(process.execPath, [
+      "-e",
+      `require("net").createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, "SIGKILL"))`,
+    ]);
     await once(child, "exit");
     assert.ok((await stat(path)).isSocket(), "the killed process left its socket file");
     const s = await startStack({ proxy: { listen: { kind: "unix", path }, listenText: `unix:${path}` } });

@@ -19,7 +19,12 @@ describe("secrets never leave the proxy", () => {
 
   before(async () => {
     relay = await startRelay();
-    stack = await startStack({ passwordFile: true, logLevel: "debug", start: false, proxy: { api: new URL(relay.url) } });
+    stack = await startStack({
+      passwordFile: true,
+      logLevel: "debug",
+      start: false,
+      proxy: { api: new URL(relay.url) },
+    });
     relay.targetPort = Number(new URL(stack.sim.url).port);
     await stack.proxy.session.start();
   });
@@ -44,7 +49,8 @@ describe("secrets never leave the proxy", () => {
   }
 
   async function pages(): Promise<void> {
-    for (const path of ["/-/status", "/-/metrics", "/-/readyz", "/-/healthz", "/-/nothing-here"]) await client("GET", path);
+    for (const path of ["/-/status", "/-/metrics", "/-/readyz", "/-/healthz", "/-/nothing-here"])
+      await client("GET", path);
   }
 
   it("lives a whole session life", async () => {
@@ -70,7 +76,11 @@ describe("secrets never leave the proxy", () => {
 
     sim.revokeAll();
     const name = "/Compute-acme/jack.jones@example.com/secrets-test";
-    const created = await client("POST", "/sshkey/", JSON.stringify({ name, key: "ssh-rsa AAAAB3Nza== jack@laptop", enabled: true }));
+    const created = await client(
+      "POST",
+      "/sshkey/",
+      JSON.stringify({ name, key: "ssh-rsa AAAAB3Nza== jack@laptop", enabled: true }),
+    );
     assert.equal(created.status, 201, created.text);
     assert.equal(counters().unauthorized, 1);
     await pages();
@@ -106,7 +116,10 @@ describe("secrets never leave the proxy", () => {
     const issued = nimbulaValues(relay.fromApi());
     assert.ok(issued.length >= 7, `the API issued ${issued.length} cookies`);
     const logs = stack.logs.join("\n");
-    assert.ok(stack.logs.some((l) => l.includes('"level":"debug"')), "debug lines were written");
+    assert.ok(
+      stack.logs.some((l) => l.includes('"level":"debug"')),
+      "debug lines were written",
+    );
     const everything = `${logs}\n${seen.join("\n")}`;
     const secrets: Array<[string, string]> = [
       ["the password", PASSWORD],

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/config/serve.js";
 import { send, V3 } from "../support/stack.js";
 import { selfSigned, type TestCert } from "./support/certs.js";
 import { startFakeApi, type FakeApi } from "./support/fake-api.js";
@@ -48,7 +48,10 @@ describe("TLS to the API", () => {
   });
 
   it("trusts the CA given with --ca-file (read by the real config) and keeps the public roots", async () => {
-    const loaded = await loadConfig(["--api", api.url, "--user", USER, "--password-file", passwordFile, "--ca-file", cert.certPath], {});
+    const loaded = await loadConfig(
+      ["--api", api.url, "--user", USER, "--password-file", passwordFile, "--ca-file", cert.certPath],
+      {},
+    );
     const config = loaded.config!;
     assert.ok(config.ca?.includes("BEGIN CERTIFICATE"));
     const p = await startProxy(api.url, { settings: { ca: config.ca } });
@@ -83,7 +86,23 @@ describe("TLS to the API", () => {
     const cli = join(import.meta.dirname, "../../src/cli.ts");
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", cli, "serve", "--api", api.url, "--user", USER, "--password-file", passwordFile, "--insecure-skip-tls-verify", "--listen", "127.0.0.1:0", "--log-level", "debug"],
+      [
+        "--import",
+        "tsx",
+        cli,
+        "serve",
+        "--api",
+        api.url,
+        "--user",
+        USER,
+        "--password-file",
+        passwordFile,
+        "--insecure-skip-tls-verify",
+        "--listen",
+        "127.0.0.1:0",
+        "--log-level",
+        "debug",
+      ],
       { env: { PATH: process.env.PATH ?? "" }, stdio: ["ignore", "pipe", "pipe"] },
     );
     let out = "";

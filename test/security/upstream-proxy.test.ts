@@ -39,7 +39,11 @@ describe("choosing the route from the environment", () => {
     for (const value of ["socks5://proxy:1080", "http://", `http://user:${PROXY_SECRET}@[bad`]) {
       assert.throws(
         () => routeFor(https, { HTTPS_PROXY: value }),
-        (err: unknown) => err instanceof ProxyError && err.code === "CONFIG_INVALID" && /HTTPS_PROXY/.test(err.message) && !err.message.includes(PROXY_SECRET),
+        (err: unknown) =>
+          err instanceof ProxyError &&
+          err.code === "CONFIG_INVALID" &&
+          /HTTPS_PROXY/.test(err.message) &&
+          !err.message.includes(PROXY_SECRET),
         value,
       );
     }
@@ -48,13 +52,32 @@ describe("choosing the route from the environment", () => {
     for (const api of ["http://127.0.0.1:8081", "http://localhost:8081", "https://[::1]:8443", "http://127.9.9.9"]) {
       const r = routeFor(new URL(api), { HTTPS_PROXY: "http://proxy:3128", HTTP_PROXY: "http://proxy:3128" });
       assert.equal(r.kind, "direct", api);
-      assert.match(r.kind === "direct" ? r.why ?? "" : "", /loopback/);
+      assert.match(r.kind === "direct" ? (r.why ?? "") : "", /loopback/);
     }
   });
   it("honours NO_PROXY: names and subdomains, leading dots and *., ports, IPs, CIDR, *", () => {
     const host = "compute.uscom-central-1.oraclecloud.com";
-    const yes = ["*", "oraclecloud.com", ".oraclecloud.com", "*.oraclecloud.com", host, `${host}:443`, "ORACLECLOUD.COM", "a.example, oraclecloud.com", "a.example oraclecloud.com"];
-    const no = ["", "cloud.com", "racle.com", "oraclecloud.com.evil", `${host}:8443`, "example.com", "10.0.0.0/8", "*.example.com"];
+    const yes = [
+      "*",
+      "oraclecloud.com",
+      ".oraclecloud.com",
+      "*.oraclecloud.com",
+      host,
+      `${host}:443`,
+      "ORACLECLOUD.COM",
+      "a.example, oraclecloud.com",
+      "a.example oraclecloud.com",
+    ];
+    const no = [
+      "",
+      "cloud.com",
+      "racle.com",
+      "oraclecloud.com.evil",
+      `${host}:8443`,
+      "example.com",
+      "10.0.0.0/8",
+      "*.example.com",
+    ];
     for (const n of yes) assert.equal(bypassesProxy(host, 443, n), true, `NO_PROXY=${n}`);
     for (const n of no) assert.equal(bypassesProxy(host, 443, n), false, `NO_PROXY=${n}`);
     assert.equal(bypassesProxy("10.1.2.3", 443, "10.0.0.0/8"), true);
@@ -66,17 +89,28 @@ describe("choosing the route from the environment", () => {
     assert.equal(bypassesProxy("fd00::1", 443, "[fd00::1]:80"), false);
     const direct = routeFor(https, { HTTPS_PROXY: "http://proxy:3128", no_proxy: ".oraclecloud.com" });
     assert.equal(direct.kind, "direct");
-    assert.match(direct.kind === "direct" ? direct.why ?? "" : "", /no_proxy matches/);
+    assert.match(direct.kind === "direct" ? (direct.why ?? "") : "", /no_proxy matches/);
   });
   it("property: NO_PROXY matching never throws, and a list holding the host or * always matches", () => {
-    const entry = fc.oneof(fc.string({ maxLength: 20 }), fc.domain(), fc.ipV4(), fc.ipV6(), fc.constantFrom("*", ".", "*.", "[", "]:", "/", "::/0"));
+    const entry = fc.oneof(
+      fc.string({ maxLength: 20 }),
+      fc.domain(),
+      fc.ipV4(),
+      fc.ipV6(),
+      fc.constantFrom("*", ".", "*.", "[", "]:", "/", "::/0"),
+    );
     fc.assert(
-      fc.property(fc.oneof(fc.domain(), fc.ipV4()), fc.integer({ min: 1, max: 65535 }), fc.array(entry, { maxLength: 6 }), (host, port, entries) => {
-        const list = entries.join(",");
-        bypassesProxy(host, port, list);
-        assert.equal(bypassesProxy(host, port, `${list},${host}`), true);
-        assert.equal(bypassesProxy(host, port, `${list} *`), true);
-      }),
+      fc.property(
+        fc.oneof(fc.domain(), fc.ipV4()),
+        fc.integer({ min: 1, max: 65535 }),
+        fc.array(entry, { maxLength: 6 }),
+        (host, port, entries) => {
+          const list = entries.join(",");
+          bypassesProxy(host, port, list);
+          assert.equal(bypassesProxy(host, port, `${list},${host}`), true);
+          assert.equal(bypassesProxy(host, port, `${list} *`), true);
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -92,18 +126,33 @@ describe("an https API through a CONNECT proxy", () => {
   it("tunnels login and requests, reuses the tunnel, keeps paths exact, and logs the proxy without its password", async () => {
     const api = await startFakeApi({ tls: { key: cert.key, cert: cert.cert } });
     const corp = await startCorpProxy(api.port);
-    const env = { HTTPS_PROXY: `http://opc:${PROXY_SECRET}@127.0.0.1:${corp.port}`, NO_PROXY: "localhost,.internal.example" };
+    const env = {
+      HTTPS_PROXY: `http://opc:${PROXY_SECRET}@127.0.0.1:${corp.port}`,
+      NO_PROXY: "localhost,.internal.example",
+    };
     const p = await startProxy(`https://api.test.invalid:${api.port}`, { env, settings: { ca: cert.cert } });
     try {
       assert.equal(p.proxy.session.snapshot().ready, true, JSON.stringify(p.proxy.session.snapshot()));
-      const paths = ["/sshkey/Compute-acme/", "/sshkey/Compute-acme", "/sshkey/Compute-acme//jack%40example.com/k1", "//evil.example/x", "/a/%2e%2e/b"];
+      const paths = [
+        "/sshkey/Compute-acme/",
+        "/sshkey/Compute-acme",
+        "/sshkey/Compute-acme//jack%40example.com/k1",
+        "//evil.example/x",
+        "/a/%2e%2e/b",
+      ];
       for (const path of paths) {
         const r = await send(p.url, "GET", path, { headers: { accept: V3 } });
         assert.equal(r.status, 200, path);
       }
-      assert.deepEqual(api.requests.slice(1).map((r) => r.url), paths);
+      assert.deepEqual(
+        api.requests.slice(1).map((r) => r.url),
+        paths,
+      );
       assert.equal(api.requests[0]!.url, "/authenticate/");
-      assert.ok(corp.tunnels.length >= 1 && corp.tunnels.length < api.requests.length, `tunnels: ${corp.tunnels.length}`);
+      assert.ok(
+        corp.tunnels.length >= 1 && corp.tunnels.length < api.requests.length,
+        `tunnels: ${corp.tunnels.length}`,
+      );
       for (const t of corp.tunnels) {
         assert.equal(t.target, `api.test.invalid:${api.port}`);
         assert.equal(t.auth, `Basic ${Buffer.from(`opc:${PROXY_SECRET}`).toString("base64")}`);
@@ -127,11 +176,17 @@ describe("an https API through a CONNECT proxy", () => {
     const api = await startFakeApi({ tls: { key: cert.key, cert: cert.cert } });
     const corp = await startCorpProxy(api.port);
     await corp.close();
-    const p = await startProxy(`https://api.test.invalid:${api.port}`, { env: { HTTPS_PROXY: corp.url }, settings: { ca: cert.cert } });
+    const p = await startProxy(`https://api.test.invalid:${api.port}`, {
+      env: { HTTPS_PROXY: corp.url },
+      settings: { ca: cert.cert },
+    });
     try {
       const s = p.proxy.session.snapshot();
       assert.equal(s.ready, false);
-      assert.match(s.lastError?.message ?? "", new RegExp(`through http://127\\.0\\.0\\.1:${corp.port} \\(HTTPS_PROXY\\)`));
+      assert.match(
+        s.lastError?.message ?? "",
+        new RegExp(`through http://127\\.0\\.0\\.1:${corp.port} \\(HTTPS_PROXY\\)`),
+      );
     } finally {
       await p.close();
       await api.close();
@@ -148,12 +203,15 @@ describe("an http API through a forward proxy", () => {
     try {
       assert.equal(p.proxy.session.snapshot().ready, true, JSON.stringify(p.proxy.session.snapshot()));
       const paths = ["/sshkey/Compute-acme//jack%40example.com/k1", "//evil.example/x", "/a/../b", "/q?x=%zz"];
-      for (const path of paths) assert.equal((await send(p.url, "GET", path, { headers: { accept: V3 } })).status, 200, path);
+      for (const path of paths)
+        assert.equal((await send(p.url, "GET", path, { headers: { accept: V3 } })).status, 200, path);
       assert.deepEqual(
         corp.forwarded.map((f) => f.target),
         ["/authenticate/", ...paths].map((path) => origin + path),
       );
-      assert.ok(corp.forwarded.every((f) => f.auth === `Basic ${Buffer.from(`opc:${PROXY_SECRET}`).toString("base64")}`));
+      assert.ok(
+        corp.forwarded.every((f) => f.auth === `Basic ${Buffer.from(`opc:${PROXY_SECRET}`).toString("base64")}`),
+      );
       assert.ok(corp.connections < corp.forwarded.length, `connections: ${corp.connections}`);
       assert.ok(api.requests.every((r) => r.headers["proxy-authorization"] === undefined));
       assert.ok(!p.logs.join("\n").includes(PROXY_SECRET));
@@ -165,13 +223,19 @@ describe("an http API through a forward proxy", () => {
   });
 
   it("goes direct when NO_PROXY matches, and fails start-up on an unusable proxy URL", async () => {
-    const p = await startProxy("https://compute.example.com", { env: { HTTPS_PROXY: "http://127.0.0.1:9", NO_PROXY: "example.com" }, start: false });
+    const p = await startProxy("https://compute.example.com", {
+      env: { HTTPS_PROXY: "http://127.0.0.1:9", NO_PROXY: "example.com" },
+      start: false,
+    });
     try {
       assert.equal(p.proxy.upstream.route.kind, "direct");
       assert.ok(p.logs.some((l) => /NO_PROXY matches compute\.example\.com/.test(l)));
     } finally {
       await p.close();
     }
-    await assert.rejects(startProxy("https://compute.example.com", { env: { HTTPS_PROXY: "socks5://127.0.0.1:1080" }, start: false }), /HTTPS_PROXY: socks5:\/\/ proxies are not supported/);
+    await assert.rejects(
+      startProxy("https://compute.example.com", { env: { HTTPS_PROXY: "socks5://127.0.0.1:1080" }, start: false }),
+      /HTTPS_PROXY: socks5:\/\/ proxies are not supported/,
+    );
   });
 });

@@ -30,11 +30,15 @@ describe("transientWait", () => {
 
   it("stays within [0.9 s, 60 s] and never decreases with n for a fixed random (property)", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 200 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (n, r) => {
-        const w = transientWait(P, n, () => r);
-        assert.ok(w >= 900 && w <= 60_000, `${n}: ${w}`);
-        assert.ok(transientWait(P, n + 1, () => r) >= w);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 200 }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (n, r) => {
+          const w = transientWait(P, n, () => r);
+          assert.ok(w >= 900 && w <= 60_000, `${n}: ${w}`);
+          assert.ok(transientWait(P, n + 1, () => r) >= w);
+        },
+      ),
     );
   });
 });
@@ -68,10 +72,14 @@ describe("renewDelay", () => {
 
   it("is always before the end of the remaining life (property)", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 4 * 3600_000 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (rem, r) => {
-        const d = renewDelay(P, rem, () => r);
-        assert.ok(d >= Math.floor(rem * 0.675) && d <= Math.ceil(rem * 0.75), `${rem}: ${d}`);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 4 * 3600_000 }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (rem, r) => {
+          const d = renewDelay(P, rem, () => r);
+          assert.ok(d >= Math.floor(rem * 0.675) && d <= Math.ceil(rem * 0.75), `${rem}: ${d}`);
+        },
+      ),
     );
   });
 });

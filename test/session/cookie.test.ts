@@ -221,7 +221,9 @@ describe("decodeClaims", () => {
     const secs = fc.double({ min: 1e9, max: 1e10, noNaN: true, noDefaultInfinity: true });
     fc.assert(
       fc.property(secs, secs, fc.boolean(), (exp, sess, b64) => {
-        const value = b64 ? base64Value({ expires: exp, session_expires: sess }) : rawValue({ expires: exp, session_expires: sess });
+        const value = b64
+          ? base64Value({ expires: exp, session_expires: sess })
+          : rawValue({ expires: exp, session_expires: sess });
         const found = findNimbula([`other=1; Path=/`, `nimbula=${value}; Path=/; Max-Age=1800`]);
         assert.ok(found);
         assert.equal(found.value, value);
@@ -237,12 +239,16 @@ describe("decodeClaims", () => {
 describe("findNimbula (properties)", () => {
   it("never throws on arbitrary strings or lists of strings", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ unit: "binary" })), fc.array(fc.string({ unit: "binary" }), { maxLength: 5 }), (one, many) => {
-        findNimbula(one);
-        findNimbula(`nimbula=${one}`);
-        findNimbula(many);
-        findNimbula(many.map((s) => `nimbula=${s}`));
-      }),
+      fc.property(
+        fc.oneof(fc.string(), fc.string({ unit: "binary" })),
+        fc.array(fc.string({ unit: "binary" }), { maxLength: 5 }),
+        (one, many) => {
+          findNimbula(one);
+          findNimbula(`nimbula=${one}`);
+          findNimbula(many);
+          findNimbula(many.map((s) => `nimbula=${s}`));
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -250,9 +256,12 @@ describe("findNimbula (properties)", () => {
   it("returns the exact value of any cookie-octet value with no ';' or surrounding spaces", () => {
     const octet = fc.constantFrom(..."ABCXYZabcxyz0189+/=-_.~!#$%&'*^`|{}[]\"\\,:@".split(""));
     fc.assert(
-      fc.property(fc.array(octet, { minLength: 1, maxLength: 60 }).map((a) => a.join("")), (value) => {
-        assert.equal(findNimbula(`nimbula=${value}; Path=/`)?.value, value);
-      }),
+      fc.property(
+        fc.array(octet, { minLength: 1, maxLength: 60 }).map((a) => a.join("")),
+        (value) => {
+          assert.equal(findNimbula(`nimbula=${value}; Path=/`)?.value, value);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -269,7 +278,11 @@ describe("expiryOf", () => {
 
   it("falls back to Max-Age when the value does not decode", () => {
     const e = expiryOf({ value: "opaque", maxAgeSeconds: 3 }, NOW);
-    assert.deepEqual(e, { tokenExpiresAt: NOW + 3_000, sessionExpiresAt: NOW + DEFAULT_SESSION_TTL_MS, source: "max-age" });
+    assert.deepEqual(e, {
+      tokenExpiresAt: NOW + 3_000,
+      sessionExpiresAt: NOW + DEFAULT_SESSION_TTL_MS,
+      source: "max-age",
+    });
   });
 
   it("falls back to 30 minutes without claims or a positive Max-Age", () => {
@@ -285,11 +298,18 @@ describe("expiryOf", () => {
     const sessionStart = NOW - 100 * min;
     const fromClaims = base64Value({ expires: (NOW + 30 * min) / 1000, session_expires: (NOW + 70 * min) / 1000 });
     assert.equal(expiryOf({ value: fromClaims }, NOW, sessionStart).sessionExpiresAt, NOW + 70 * min);
-    assert.equal(expiryOf({ value: "opaque", maxAgeSeconds: 1800 }, NOW, sessionStart).sessionExpiresAt, sessionStart + 180 * min);
+    assert.equal(
+      expiryOf({ value: "opaque", maxAgeSeconds: 1800 }, NOW, sessionStart).sessionExpiresAt,
+      sessionStart + 180 * min,
+    );
     // Claims with only `expires`: the session end is still the default from sessionStart.
     const onlyExpires = Buffer.from(JSON.stringify({ expires: (NOW + 5 * min) / 1000 })).toString("base64");
     const e = expiryOf({ value: onlyExpires }, NOW, sessionStart);
-    assert.deepEqual(e, { tokenExpiresAt: NOW + 5 * min, sessionExpiresAt: sessionStart + 180 * min, source: "cookie" });
+    assert.deepEqual(e, {
+      tokenExpiresAt: NOW + 5 * min,
+      sessionExpiresAt: sessionStart + 180 * min,
+      source: "cookie",
+    });
   });
 
   it("never puts the token expiry past the session end", () => {

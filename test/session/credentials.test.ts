@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { after, before, describe, it } from "node:test";
-import { fileCredentials, promptPassword, readPasswordFile, staticCredentials, modeProblem } from "../../src/credentials.js";
+import { fileCredentials, readPasswordFile, staticCredentials, modeProblem } from "../../src/session/credentials.js";
+import { promptPassword } from "../../src/commands/prompt.js";
 import { ProxyError } from "../../src/errors.js";
 
 let dir: string;
@@ -69,7 +70,11 @@ describe("readPasswordFile", () => {
     it("refuses group-readable files otherwise", () => {
       assert.match(modeProblem({ mode: 0o100640, uid: 1000, gid: 1000 }, me)!, /readable by its group \(mode 640\)/);
       assert.match(modeProblem({ mode: 0o100440, uid: 0, gid: 3000 }, me)!, /group/, "a group the process is not in");
-      assert.match(modeProblem({ mode: 0o100440, uid: 0, gid: 0 }, { uid: 0, groups: [0] })!, /group/, "root gets no exception");
+      assert.match(
+        modeProblem({ mode: 0o100440, uid: 0, gid: 0 }, { uid: 0, groups: [0] })!,
+        /group/,
+        "root gets no exception",
+      );
     });
     it("always refuses files others can read", () => {
       assert.match(modeProblem({ mode: 0o100444, uid: 0, gid: 2000 }, me)!, /readable by others \(mode 444\)/);

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
 import type { Clock, Random, TimerHandle } from "../../src/clock.js";
-import type { Credentials } from "../../src/credentials.js";
+import type { Credentials } from "../../src/session/credentials.js";
 import { ProxyError } from "../../src/errors.js";
 import { AuthFailure, type AuthClient } from "../../src/session/api-auth.js";
 import type { IssuedCookie } from "../../src/session/cookie.js";
@@ -113,7 +113,8 @@ class FakeAuth implements AuthClient {
     const mode = this.loginMode;
     if (mode === "hang") await this.hang();
     if (mode === "reject") throw new AuthFailure("rejected", "login rejected: Incorrect username or password", 401);
-    if (mode === "transient") throw new AuthFailure("transient", "login failed with HTTP 503: Service Unavailable", 503);
+    if (mode === "transient")
+      throw new AuthFailure("transient", "login failed with HTTP 503: Service Unavailable", 503);
     const now = this.clock.now() - this.skewMs;
     return this.issue(now, now + this.sessionTtlMs, mode === "max-age");
   }
@@ -185,11 +186,22 @@ class SleepyClock implements Clock {
   }
 }
 
-type Recorded = { [K in keyof SessionEvents]: { name: K; at: number; payload: SessionEvents[K][0] } }[keyof SessionEvents];
+type Recorded = {
+  [K in keyof SessionEvents]: { name: K; at: number; payload: SessionEvents[K][0] };
+}[keyof SessionEvents];
 
 const managers: SessionManager[] = [];
 
-function setup(opts: { ttl?: number; session?: number; random?: Random; clock?: Clock; fake?: FakeClock; options?: Partial<SessionOptions> } = {}) {
+function setup(
+  opts: {
+    ttl?: number;
+    session?: number;
+    random?: Random;
+    clock?: Clock;
+    fake?: FakeClock;
+    options?: Partial<SessionOptions>;
+  } = {},
+) {
   const fake = opts.fake ?? new FakeClock();
   const clock = opts.clock ?? fake;
   const auth = new FakeAuth(clock);
@@ -324,7 +336,10 @@ describe("SessionManager: refresh ahead of expiry", () => {
         const remaining = (snap.tokenExpiresAt ?? 0) - now;
         assert.equal(remaining, ttl);
         const delay = nextAt() - now;
-        assert.ok(delay >= Math.floor(remaining * 0.675) && delay <= Math.ceil(remaining * 0.75), `delay ${delay} of ${remaining}`);
+        assert.ok(
+          delay >= Math.floor(remaining * 0.675) && delay <= Math.ceil(remaining * 0.75),
+          `delay ${delay} of ${remaining}`,
+        );
         const before = mgr.current();
         await advanceTo(nextAt() - 1);
         assert.equal(auth.refreshes, round, "not before it is due");
@@ -558,11 +573,17 @@ describe("SessionManager: refresh failures that persist", () => {
       auth.refreshMode = "transient";
       while (fake.now() < firstExpiry + step) {
         await fake.advance(step);
-        assert.ok(mgr.current() !== undefined, `no usable cookie at ${fake.now() - firstExpiry} ms from the first expiry`);
+        assert.ok(
+          mgr.current() !== undefined,
+          `no usable cookie at ${fake.now() - firstExpiry} ms from the first expiry`,
+        );
       }
       assert.ok(auth.logins >= 2, "a login replaced the token the refresh could not extend");
       const gaps = auth.refreshTimes.slice(1).map((t, i) => t - auth.refreshTimes[i]!);
-      assert.ok(gaps.every((g) => g >= 900), `refresh retried too fast: ${gaps.join(", ")}`);
+      assert.ok(
+        gaps.every((g) => g >= 900),
+        `refresh retried too fast: ${gaps.join(", ")}`,
+      );
       assert.ok(auth.refreshes <= 20, `${auth.refreshes} refresh attempts`);
     });
   }
@@ -611,8 +632,14 @@ describe("SessionManager: backoff", () => {
       assert.ok(d <= 60_000);
     }
     assert.ok(delays[0]! >= 900 && delays[0]! <= 1_000);
-    assert.ok(delays.slice(0, 6).every((d, i) => i === 0 || d > delays[i - 1]!), `not growing: ${delays}`);
-    assert.ok(delays.slice(6).every((d) => d >= 54_000 && d <= 60_000), `not capped: ${delays}`);
+    assert.ok(
+      delays.slice(0, 6).every((d, i) => i === 0 || d > delays[i - 1]!),
+      `not growing: ${delays}`,
+    );
+    assert.ok(
+      delays.slice(6).every((d) => d >= 54_000 && d <= 60_000),
+      `not capped: ${delays}`,
+    );
     assert.ok(new Set(delays.slice(6)).size > 1, "the capped waits are jittered");
 
     auth.loginMode = "ok";
@@ -700,7 +727,11 @@ describe("SessionManager: rejected logins", () => {
 
   it("an unreadable password file blocks at once, without calling the API, until it changes", async () => {
     const { auth, creds, mgr, fake } = setup();
-    creds.failWith = new ProxyError("PASSWORD_FILE", "password file /run/secrets/opc-password cannot be read: no such file", 503);
+    creds.failWith = new ProxyError(
+      "PASSWORD_FILE",
+      "password file /run/secrets/opc-password cannot be read: no such file",
+      503,
+    );
     await mgr.start();
     assert.equal(auth.logins, 0);
     assert.equal(mgr.snapshot().state, "blocked");
@@ -802,7 +833,10 @@ describe("SessionManager: secrets stay secret", () => {
     look();
 
     for (const name of ["login", "refresh", "failure", "invalidate", "adopt"] as const) {
-      assert.ok(events.some((e) => e.name === name), `no ${name} event was emitted`);
+      assert.ok(
+        events.some((e) => e.name === name),
+        `no ${name} event was emitted`,
+      );
     }
     auth.issued.push("adopted+value/==");
     for (const e of events) assertNoSecrets(auth, e.payload, `${e.name} event`);

@@ -9,7 +9,12 @@ const MIN = 60_000;
 describe("simulator authentication", () => {
   let sim: Awaited<ReturnType<typeof startFake>>;
   before(async () => {
-    sim = await startFake({ users: [{ user: USER, password: PASSWORD }, { user: "/Compute-acme/ann", password: "pw2" }] });
+    sim = await startFake({
+      users: [
+        { user: USER, password: PASSWORD },
+        { user: "/Compute-acme/ann", password: "pw2" },
+      ],
+    });
   });
   after(() => sim.close());
 
@@ -22,7 +27,15 @@ describe("simulator authentication", () => {
     const { outer, identity, claims } = decodeCookie(r.cookie()!);
     assert.deepEqual(Object.keys(outer), ["identity"]);
     assert.deepEqual(Object.keys(identity), ["realm", "value", "signature"]);
-    assert.deepEqual(Object.keys(claims), ["customer", "realm", "entity_type", "session_expires", "expires", "user", "groups"]);
+    assert.deepEqual(Object.keys(claims), [
+      "customer",
+      "realm",
+      "entity_type",
+      "session_expires",
+      "expires",
+      "user",
+      "groups",
+    ]);
     const now = sim.clock.now() / 1000;
     assert.equal(claims.user, USER);
     assert.equal(claims.customer, "Compute-acme");
@@ -38,14 +51,21 @@ describe("simulator authentication", () => {
     const bad = await send(sim.url, "POST", "/authenticate/", { headers: { "content-type": V3 }, body: "{nope" });
     assert.equal(bad.status, 400);
     assert.equal(typeof bad.json().message, "string");
-    const missing = await send(sim.url, "POST", "/authenticate/", { headers: { "content-type": V3 }, body: '{"user": "x"}' });
+    const missing = await send(sim.url, "POST", "/authenticate/", {
+      headers: { "content-type": V3 },
+      body: '{"user": "x"}',
+    });
     assert.equal(missing.status, 400);
     assert.equal((await send(sim.url, "GET", "/authenticate/")).status, 405);
   });
 
   it("answers wrong credentials with 401 and the API's message; user names are case-sensitive", async () => {
     const before = sim.simulator.counters();
-    for (const [user, pw] of [[USER, "wrong"], [USER.toUpperCase(), PASSWORD], ["jack", PASSWORD]] as const) {
+    for (const [user, pw] of [
+      [USER, "wrong"],
+      [USER.toUpperCase(), PASSWORD],
+      ["jack", PASSWORD],
+    ] as const) {
       const r = await login(sim.url, user, pw);
       assert.equal(r.status, 401);
       assert.deepEqual(r.json(), { message: "Incorrect username or password" });
@@ -68,7 +88,9 @@ describe("simulator authentication", () => {
     const { identity, claims } = decodeCookie(good);
     claims.expires += 3600;
     const forgedValue = JSON.stringify(claims);
-    const forged = Buffer.from(JSON.stringify({ identity: JSON.stringify({ ...identity, value: forgedValue }) })).toString("base64");
+    const forged = Buffer.from(
+      JSON.stringify({ identity: JSON.stringify({ ...identity, value: forgedValue }) }),
+    ).toString("base64");
     assert.deepEqual((await api(sim.url, forged, "GET", "/shape/")).json(), invalid);
 
     const mid = Math.floor(good.length / 2);
@@ -147,7 +169,11 @@ describe("simulator authentication", () => {
       assert.equal((await api(sim.url, c, "GET", "/refresh/")).status, 401);
     }
     assert.equal((await login(sim.url)).status, 204, "a new login works after revocation");
-    assert.equal((await api(sim.url, a, "GET", "/shape/")).status, 401, "even in the same millisecond, old tokens stay dead");
+    assert.equal(
+      (await api(sim.url, a, "GET", "/shape/")).status,
+      401,
+      "even in the same millisecond, old tokens stay dead",
+    );
   });
 
   it("a password change takes effect at the next login", async () => {
@@ -160,7 +186,9 @@ describe("simulator authentication", () => {
     assert.equal((await login(sim.url, "/Compute-acme/ann", "new-pw")).status, 204);
     sim.simulator.setPassword("/Compute-acme/ann", "third");
     assert.equal((await login(sim.url, "/Compute-acme/ann", "third")).status, 204);
-    const bad = await send(sim.url, "POST", "/-/sim/password", { body: JSON.stringify({ user: "nobody", password: "x" }) });
+    const bad = await send(sim.url, "POST", "/-/sim/password", {
+      body: JSON.stringify({ user: "nobody", password: "x" }),
+    });
     assert.equal(bad.status, 400);
   });
 });

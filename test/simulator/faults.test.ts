@@ -5,7 +5,12 @@ import assert from "node:assert/strict";
 import { api, cookieFor, decodeCookie, login, send, startFake } from "./helpers.js";
 
 const control = (base: string, method: string, path: string, body?: unknown) =>
-  send(base, method, path, body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  send(
+    base,
+    method,
+    path,
+    body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) },
+  );
 
 describe("simulator faults and control surface", () => {
   let sim: Awaited<ReturnType<typeof startFake>>;
@@ -18,7 +23,10 @@ describe("simulator faults and control surface", () => {
 
   it("resets the connection", async () => {
     sim.simulator.failNext(1, { kind: "reset" });
-    await assert.rejects(api(sim.url, cookie, "GET", "/shape/"), (err: NodeJS.ErrnoException) => err.code === "ECONNRESET");
+    await assert.rejects(
+      api(sim.url, cookie, "GET", "/shape/"),
+      (err: NodeJS.ErrnoException) => err.code === "ECONNRESET",
+    );
     assert.equal((await api(sim.url, cookie, "GET", "/shape/")).status, 200, "only the next request fails");
   });
 
@@ -59,7 +67,11 @@ describe("simulator faults and control surface", () => {
     sim.simulator.failNext(5, { kind: "status", status: 500 });
     assert.deepEqual((await control(sim.url, "DELETE", "/-/sim/fail")).json(), { faultsPending: 0 });
     assert.equal((await api(sim.url, cookie, "GET", "/shape/")).status, 200);
-    for (const bad of [{ fault: { kind: "explode" } }, { fault: { kind: "status", status: 200 } }, { count: -1, fault: { kind: "reset" } }]) {
+    for (const bad of [
+      { fault: { kind: "explode" } },
+      { fault: { kind: "status", status: 200 } },
+      { count: -1, fault: { kind: "reset" } },
+    ]) {
       const r = await control(sim.url, "POST", "/-/sim/fail", bad);
       assert.equal(r.status, 400);
       assert.equal(typeof r.json().message, "string");
@@ -98,7 +110,13 @@ describe("simulator faults and control surface", () => {
     assert.equal(after.failedLogins - before.failedLogins, 1);
     assert.equal(after.logins - before.logins, 1);
     const status = (await control(sim.url, "GET", "/-/sim/")).json();
-    assert.deepEqual(Object.keys(status).sort(), ["counters", "faultsPending", "objects", "rotationsPending", "sessions"]);
+    assert.deepEqual(Object.keys(status).sort(), [
+      "counters",
+      "faultsPending",
+      "objects",
+      "rotationsPending",
+      "sessions",
+    ]);
   });
 });
 

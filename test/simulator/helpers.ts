@@ -77,7 +77,14 @@ export async function cookieFor(base: string, user = USER, password = PASSWORD):
 }
 
 /** A request carrying the cookie, with v3 JSON content type when there is a body. */
-export function api(base: string, cookie: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+export function api(
+  base: string,
+  cookie: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
   return send(base, method, path, {
     headers: { cookie: `nimbula=${cookie}`, ...(body === undefined ? {} : { "content-type": V3 }), ...headers },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),

@@ -9,7 +9,8 @@ describe("simulator limits", () => {
     const sim = await startFake({ maxObjects: 2 });
     try {
       const cookie = await cookieFor(sim.url);
-      for (const n of ["a", "b"]) assert.equal((await api(sim.url, cookie, "POST", "/sshkey/", { name: `${USER}/${n}`, key: "k" })).status, 201);
+      for (const n of ["a", "b"])
+        assert.equal((await api(sim.url, cookie, "POST", "/sshkey/", { name: `${USER}/${n}`, key: "k" })).status, 201);
       const full = await api(sim.url, cookie, "POST", "/sshkey/", { name: `${USER}/c`, key: "k" });
       assert.equal(full.status, 507);
       assert.match(full.json().message, /maxObjects=2/);

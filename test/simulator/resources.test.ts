@@ -13,7 +13,13 @@ describe("simulator resources", () => {
   let sim: Awaited<ReturnType<typeof startFake>>;
   let cookie: string;
   before(async () => {
-    sim = await startFake({ publicUrl: PUBLIC, users: [{ user: USER, password: "pw" }, { user: "/Compute-other/eve", password: "pw" }] });
+    sim = await startFake({
+      publicUrl: PUBLIC,
+      users: [
+        { user: USER, password: "pw" },
+        { user: "/Compute-other/eve", password: "pw" },
+      ],
+    });
     cookie = await cookieFor(sim.url, USER, "pw");
   });
   after(() => sim.close());
@@ -58,9 +64,21 @@ describe("simulator resources", () => {
       [405, api(sim.url, cookie, "POST", `/sshkey${USER}/x`, key("x"))],
       [405, api(sim.url, cookie, "PATCH", `/sshkey${USER}/x`, key("x"))],
       [406, api(sim.url, cookie, "GET", "/shape/", undefined, { accept: "text/html" })],
-      [415, send(sim.url, "POST", "/sshkey/", { headers: { cookie: `nimbula=${cookie}`, "content-type": "text/plain" }, body: "{}" })],
-      [400, send(sim.url, "POST", "/sshkey/", { headers: { cookie: `nimbula=${cookie}`, "content-type": V3 }, body: "{bad" })],
-      [400, api(sim.url, cookie, "POST", "/sshkey/", { name: "/Compute-acme/only-two" , key: "k" })],
+      [
+        415,
+        send(sim.url, "POST", "/sshkey/", {
+          headers: { cookie: `nimbula=${cookie}`, "content-type": "text/plain" },
+          body: "{}",
+        }),
+      ],
+      [
+        400,
+        send(sim.url, "POST", "/sshkey/", {
+          headers: { cookie: `nimbula=${cookie}`, "content-type": V3 },
+          body: "{bad",
+        }),
+      ],
+      [400, api(sim.url, cookie, "POST", "/sshkey/", { name: "/Compute-acme/only-two", key: "k" })],
       [400, api(sim.url, cookie, "POST", "/sshkey/", { name: `${USER}/nokey` })],
       [403, api(sim.url, cookie, "POST", "/sshkey/", { name: "/Compute-other/eve/k", key: "k" })],
     ];
@@ -77,7 +95,10 @@ describe("simulator resources", () => {
     for (const n of ["a", "b"]) assert.equal((await api(sim.url, cookie, "POST", "/sshkey/", key(n))).status, 201);
     const objects = await api(sim.url, cookie, "GET", "/sshkey/Compute-acme/", undefined, { accept: V3 });
     assert.equal(objects.status, 200);
-    assert.deepEqual(objects.json().result.map((o: any) => o.name), [`${USER}/a`, `${USER}/b`]);
+    assert.deepEqual(
+      objects.json().result.map((o: any) => o.name),
+      [`${USER}/a`, `${USER}/b`],
+    );
     assert.ok(objects.json().result.every((o: any) => typeof o.key === "string" && o.uri.startsWith(PUBLIC)));
 
     const dir = await api(sim.url, cookie, "GET", "/sshkey/Compute-acme/", undefined, { accept: DIR });
@@ -104,11 +125,20 @@ describe("simulator resources", () => {
     assert.equal((await api(sim.url, cookie, "GET", `/sshkey${encodedUser}/pct`)).status, 200);
     assert.equal((await api(sim.url, cookie, "GET", `/sshkey${USER}/pct`)).status, 404);
 
-    assert.equal((await api(sim.url, cookie, "POST", "/sshkey/", { name: `${USER}/deep/er/name`, key: "k" })).status, 201);
+    assert.equal(
+      (await api(sim.url, cookie, "POST", "/sshkey/", { name: `${USER}/deep/er/name`, key: "k" })).status,
+      201,
+    );
     const deep = await api(sim.url, cookie, "GET", `/sshkey${USER}/deep/er/name`);
     assert.equal(deep.json().name, `${USER}/deep/er/name`);
-    assert.deepEqual((await api(sim.url, cookie, "GET", `/sshkey${USER}/deep`)).json(), { result: [`${USER}/deep/er/`] });
-    assert.equal((await api(sim.url, cookie, "GET", `/sshkey${USER}/./deep/er/name`)).status, 404, "no dot-segment collapsing");
+    assert.deepEqual((await api(sim.url, cookie, "GET", `/sshkey${USER}/deep`)).json(), {
+      result: [`${USER}/deep/er/`],
+    });
+    assert.equal(
+      (await api(sim.url, cookie, "GET", `/sshkey${USER}/./deep/er/name`)).status,
+      404,
+      "no dot-segment collapsing",
+    );
   });
 
   it("serves the seeded read-only catalogue", async () => {

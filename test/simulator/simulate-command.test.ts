@@ -11,7 +11,6 @@ import { DEMO_PASSWORD, DEMO_USER } from "../../src/simulator/index.js";
 import { login } from "./helpers.js";
 import { fakeIO } from "../support/io.js";
 
-
 /** Waits (bounded) until the command has printed its URL. */
 async function urlFrom(out: () => string): Promise<string> {
   for (let i = 0; i < 200; i++) {
@@ -46,12 +45,38 @@ describe("simulate command", () => {
   it("reports every bad flag at once, naming each, with exit code 2", async () => {
     const f = fakeIO();
     const code = await simulate(
-      ["--listen", "nowhere", "--token-ttl", "-5", "--session-ttl", "soon", "--cookie-format", "xml", "--public-url", "ftp://x",
-        "--max-objects", "1.5", "--log-level", "loud", "--bogus", "stray"],
+      [
+        "--listen",
+        "nowhere",
+        "--token-ttl",
+        "-5",
+        "--session-ttl",
+        "soon",
+        "--cookie-format",
+        "xml",
+        "--public-url",
+        "ftp://x",
+        "--max-objects",
+        "1.5",
+        "--log-level",
+        "loud",
+        "--bogus",
+        "stray",
+      ],
       f.io,
     );
     assert.equal(code, 2);
-    for (const flag of ["--listen", "--token-ttl", "--session-ttl", "--cookie-format", "--public-url", "--max-objects", "--log-level", "--bogus", "stray"]) {
+    for (const flag of [
+      "--listen",
+      "--token-ttl",
+      "--session-ttl",
+      "--cookie-format",
+      "--public-url",
+      "--max-objects",
+      "--log-level",
+      "--bogus",
+      "stray",
+    ]) {
       assert.ok(f.err().includes(flag), `${flag} named in: ${f.err()}`);
     }
   });
@@ -90,7 +115,10 @@ describe("simulate command", () => {
     const own = file("own.txt", "own-pw\r\n");
     const users = file("users.txt", `# accounts\n/Compute-acme/ann\n/Compute-acme/bob ${own}\n\n`);
     const f = fakeIO();
-    const done = simulate(["--listen", "127.0.0.1:0", "--users-file", users, "--password-file", shared, "--log-level", "silent"], f.io);
+    const done = simulate(
+      ["--listen", "127.0.0.1:0", "--users-file", users, "--password-file", shared, "--log-level", "silent"],
+      f.io,
+    );
     const url = await urlFrom(f.out);
     assert.equal((await login(url, "/Compute-acme/ann", "shared-pw")).status, 204);
     assert.equal((await login(url, "/Compute-acme/bob", "own-pw")).status, 204, "one trailing newline is stripped");
@@ -101,7 +129,10 @@ describe("simulate command", () => {
 
   it("starts with the demo account and the flags it was given", async () => {
     const f = fakeIO();
-    const done = simulate(["--listen", ":0", "--token-ttl", "60", "--cookie-format", "raw", "--log-level", "silent"], f.io);
+    const done = simulate(
+      ["--listen", ":0", "--token-ttl", "60", "--cookie-format", "raw", "--log-level", "silent"],
+      f.io,
+    );
     const url = await urlFrom(f.out);
     assert.match(f.out(), new RegExp(DEMO_PASSWORD));
     const r = await login(url, DEMO_USER, DEMO_PASSWORD);

@@ -60,7 +60,10 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
       return;
     }
     if (url === "/echo") {
-      res.writeHead(200, { "content-type": req.headers["content-type"] ?? "application/octet-stream", ...state.extraHeaders });
+      res.writeHead(200, {
+        "content-type": req.headers["content-type"] ?? "application/octet-stream",
+        ...state.extraHeaders,
+      });
       req.pipe(res);
       return;
     }

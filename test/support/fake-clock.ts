@@ -2,7 +2,11 @@
 
 import type { Clock, TimerHandle } from "../../src/clock.js";
 
-interface Pending { id: number; at: number; fn: () => void }
+interface Pending {
+  id: number;
+  at: number;
+  fn: () => void;
+}
 
 export class FakeClock implements Clock {
   private t: number;

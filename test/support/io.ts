@@ -18,7 +18,13 @@ export function fakeIO(opts: { env?: NodeJS.ProcessEnv; stdin?: string[] } = {})
   stdout.on("data", (c) => (out += c));
   stderr.on("data", (c) => (err += c));
   const ac = new AbortController();
-  const io: CommandIO = { stdout, stderr, stdin: Readable.from(opts.stdin ?? []), env: opts.env ?? {}, signal: ac.signal };
+  const io: CommandIO = {
+    stdout,
+    stderr,
+    stdin: Readable.from(opts.stdin ?? []),
+    env: opts.env ?? {},
+    signal: ac.signal,
+  };
   return { io, out: () => out, err: () => err, abort: () => ac.abort() };
 }
 

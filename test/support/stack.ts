@@ -7,12 +7,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { assemble, type ProxySettings, type RunningProxy } from "../../src/assemble.js";
 import type { Clock } from "../../src/clock.js";
-import { fileCredentials, staticCredentials, type Credentials } from "../../src/credentials.js";
+import { fileCredentials, staticCredentials, type Credentials } from "../../src/session/credentials.js";
 import { createLogger, type LogLevel } from "../../src/log.js";
 import type { RetryPolicy } from "../../src/session/backoff.js";
-import { DEMO_PASSWORD, DEMO_USER, startSimulator, type RunningSimulator, type SimulatorOptions } from "../../src/simulator/index.js";
+import {
+  DEMO_PASSWORD,
+  DEMO_USER,
+  startSimulator,
+  type RunningSimulator,
+  type SimulatorOptions,
+} from "../../src/simulator/index.js";
 import { FakeClock } from "./fake-clock.js";
-import { logSink, testSettings } from "../support/settings.js";
+import { logSink, testSettings } from "./settings.js";
 
 export const USER = DEMO_USER;
 export const PASSWORD = DEMO_PASSWORD;
@@ -66,10 +72,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   }
   const { lines: logs, stream: sink } = logSink();
   const log = createLogger(opts.logLevel ?? "debug", sink);
-  const proxy = await assemble(
-    testSettings(sim.url, opts.proxy),
-    { credentials, log, clock, random: () => 0.5, policy: opts.policy },
-  ).catch(async (err: unknown) => {
+  const proxy = await assemble(testSettings(sim.url, opts.proxy), {
+    credentials,
+    log,
+    clock,
+    random: () => 0.5,
+    policy: opts.policy,
+  }).catch(async (err: unknown) => {
     // Leave nothing listening behind a failed start, or the test file never ends.
     await sim.close();
     await rm(dir, { recursive: true, force: true });

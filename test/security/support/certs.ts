@@ -23,8 +23,25 @@ export async function selfSigned(names: { dns?: string[]; ip?: string[] }): Prom
   const san = [...(names.dns ?? []).map((d) => `DNS:${d}`), ...(names.ip ?? []).map((i) => `IP:${i}`)].join(",");
   await promisify(execFile)(
     "openssl",
-    ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", keyPath, "-out", certPath,
-      "-days", "2", "-subj", "/CN=opc-auth-proxy test API", "-addext", `subjectAltName=${san}`],
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      keyPath,
+      "-out",
+      certPath,
+      "-days",
+      "2",
+      "-subj",
+      "/CN=opc-auth-proxy test API",
+      "-addext",
+      `subjectAltName=${san}`,
+    ],
     { timeout: 20_000 },
   );
   return {

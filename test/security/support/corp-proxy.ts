@@ -33,10 +33,13 @@ export async function startCorpProxy(targetPort: number): Promise<CorpProxy> {
     const headers = { ...req.headers };
     delete headers["proxy-authorization"];
     delete headers["proxy-connection"];
-    const up = http.request({ host: "127.0.0.1", port: targetPort, method: req.method, path: m[1] || "/", headers, agent: upstreamAgent }, (ur) => {
-      res.writeHead(ur.statusCode ?? 502, ur.headers);
-      ur.pipe(res);
-    });
+    const up = http.request(
+      { host: "127.0.0.1", port: targetPort, method: req.method, path: m[1] || "/", headers, agent: upstreamAgent },
+      (ur) => {
+        res.writeHead(ur.statusCode ?? 502, ur.headers);
+        ur.pipe(res);
+      },
+    );
     up.on("error", () => res.destroy());
     req.pipe(up);
   });

@@ -30,7 +30,9 @@ export interface FakeApi {
   close(): Promise<void>;
 }
 
-export async function startFakeApi(opts: { tls?: { key: string; cert: string }; handler?: Handler; host?: string } = {}): Promise<FakeApi> {
+export async function startFakeApi(
+  opts: { tls?: { key: string; cert: string }; handler?: Handler; host?: string } = {},
+): Promise<FakeApi> {
   const requests: Recorded[] = [];
   const issued: string[] = [];
   const sockets = new Set<Socket>();
@@ -42,7 +44,14 @@ export async function startFakeApi(opts: { tls?: { key: string; cert: string }; 
     res.setHeader("set-cookie", `nimbula=${value}; Path=/; Max-Age=1800`);
   };
   const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const rec: Recorded = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, rawHeaders: req.rawHeaders, body: "", aborted: false };
+    const rec: Recorded = {
+      method: req.method ?? "",
+      url: req.url ?? "",
+      headers: req.headers,
+      rawHeaders: req.rawHeaders,
+      body: "",
+      aborted: false,
+    };
     requests.push(rec);
     req.on("data", (c: Buffer) => {
       if (rec.body.length < 1_000_000) rec.body += c.toString("latin1");
@@ -70,11 +79,18 @@ export async function startFakeApi(opts: { tls?: { key: string; cert: string }; 
     if (took === false) {
       req.on("end", () => {
         const body = JSON.stringify({ result: [] });
-        res.writeHead(200, { "content-type": "application/oracle-compute-v3+json", "content-length": Buffer.byteLength(body) }).end(body);
+        res
+          .writeHead(200, {
+            "content-type": "application/oracle-compute-v3+json",
+            "content-length": Buffer.byteLength(body),
+          })
+          .end(body);
       });
     }
   };
-  const server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, listener) : http.createServer(listener);
+  const server = opts.tls
+    ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, listener)
+    : http.createServer(listener);
   server.on("connection", (s: Socket) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));

@@ -3,7 +3,7 @@
 
 import type { AddressInfo } from "node:net";
 import { assemble, type AssembleDeps, type ProxySettings, type RunningProxy } from "../../../src/assemble.js";
-import { staticCredentials, type Credentials } from "../../../src/credentials.js";
+import { staticCredentials, type Credentials } from "../../../src/session/credentials.js";
 import { createLogger, type LogLevel } from "../../../src/log.js";
 import { FakeClock } from "../../support/fake-clock.js";
 import { logSink, testSettings } from "../../support/settings.js";
@@ -33,20 +33,18 @@ export interface TestProxyOptions {
 export async function startProxy(api: string, opts: TestProxyOptions = {}): Promise<TestProxy> {
   const clock = new FakeClock(Date.now());
   const { lines: logs, stream: sink } = logSink();
-  const proxy = await assemble(
-    testSettings(api, opts.settings),
-    {
-      credentials: opts.credentials ?? staticCredentials(USER, PASSWORD, "the test password"),
-      log: createLogger(opts.logLevel ?? "debug", sink),
-      clock,
-      random: () => 0.5,
-      env: opts.env,
-      serverLimits: opts.serverLimits,
-    },
-  );
+  const proxy = await assemble(testSettings(api, opts.settings), {
+    credentials: opts.credentials ?? staticCredentials(USER, PASSWORD, "the test password"),
+    log: createLogger(opts.logLevel ?? "debug", sink),
+    clock,
+    random: () => 0.5,
+    env: opts.env,
+    serverLimits: opts.serverLimits,
+  });
   if (opts.start !== false) await proxy.session.start();
-  const port = proxy.listening.server.address() !== null && typeof proxy.listening.server.address() === "object"
-    ? (proxy.listening.server.address() as AddressInfo).port
-    : 0;
+  const port =
+    proxy.listening.server.address() !== null && typeof proxy.listening.server.address() === "object"
+      ? (proxy.listening.server.address() as AddressInfo).port
+      : 0;
   return { proxy, url: proxy.url, port, logs, clock, close: () => proxy.shutdown(100) };
 }

@@ -49,9 +49,12 @@ export function raw(port: number, data: string | Buffer, opts: RawOptions = {}, 
     sock.write(data);
     (opts.more ?? []).forEach((piece, i) => {
       timers.push(
-        setTimeout(() => {
-          if (!done && sock.writable) sock.write(piece);
-        }, (i + 1) * (opts.gapMs ?? 50)),
+        setTimeout(
+          () => {
+            if (!done && sock.writable) sock.write(piece);
+          },
+          (i + 1) * (opts.gapMs ?? 50),
+        ),
       );
     });
     timers.push(setTimeout(() => finish(false), opts.timeoutMs ?? 3_000));
@@ -86,7 +89,9 @@ function complete(text: string): boolean {
 
 /** A GET with the given Host (undefined: no Host line) and extra header lines. */
 export function get(path: string, host: string | undefined, extra: string[] = [], method = "GET"): string {
-  return [`${method} ${path} HTTP/1.1`, ...(host === undefined ? [] : [`Host: ${host}`]), ...extra, "", ""].join("\r\n");
+  return [`${method} ${path} HTTP/1.1`, ...(host === undefined ? [] : [`Host: ${host}`]), ...extra, "", ""].join(
+    "\r\n",
+  );
 }
 
 /** The JSON body of a reply; fails the test with the raw reply if it is not JSON. */

@@ -1,11 +1,12 @@
-// Owns the listen-address syntax shared by every server command: HOST:PORT, [v6]:PORT, :PORT or unix:PATH.
+// Owns the one notion of a network address: the listen-address syntax every server command shares
+// (HOST:PORT, [v6]:PORT, :PORT or unix:PATH) and what counts as loopback.
+
+import { BlockList, isIP } from "node:net";
 
 /** Where `serve` listens, and where `wait` looks, when nothing says otherwise. */
 export const DEFAULT_LISTEN = "127.0.0.1:8080";
 
-export type ListenAddress =
-  | { kind: "tcp"; host: string; port: number }
-  | { kind: "unix"; path: string };
+export type ListenAddress = { kind: "tcp"; host: string; port: number } | { kind: "unix"; path: string };
 
 /** Parses a listen address; returns a message naming what is wrong instead of throwing. */
 export function parseListen(text: string): ListenAddress | string {
@@ -23,9 +24,19 @@ export function parseListen(text: string): ListenAddress | string {
   return { kind: "tcp", host, port };
 }
 
+/**
+ * True for a loopback host: `localhost` and `*.localhost` (RFC 6761), 127.0.0.0/8, ::1 and
+ * ::ffff:127.x. Takes a bare host or a bracketed IPv6 literal; case-insensitive.
+ */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase();
-  return h === "localhost" || h === "::1" || /^127(?:\.\d{1,3}){3}$/.test(h) || h === "::ffff:127.0.0.1";
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  if (h === "localhost" || h.endsWith(".localhost")) return true;
+  const family = isIP(h);
+  if (family === 0) return false;
+  const loopback = new BlockList();
+  loopback.addSubnet("127.0.0.0", 8, "ipv4");
+  loopback.addAddress("::1", "ipv6");
+  return loopback.check(h, family === 4 ? "ipv4" : "ipv6");
 }
 
 /** The origin (http://host:port) a TCP listener is reachable at, with IPv6 hosts bracketed. */

@@ -41,14 +41,17 @@ export function parseAllowHost(text: string): { name: string } | { problem: stri
   if (t === "") return { problem: "is empty; give a host name such as opc-proxy" };
   if (t.includes("*")) return { problem: `"${text}" has a wildcard; matching is exact, so list each name` };
   if (t.includes("/") || t.includes("@")) {
-    return { problem: `"${text}" is not a host name; give the bare name clients use, such as opc-proxy (no scheme or path)` };
+    return {
+      problem: `"${text}" is not a host name; give the bare name clients use, such as opc-proxy (no scheme or path)`,
+    };
   }
   const bare = t.startsWith("[") && t.endsWith("]") ? t.slice(1, -1) : t;
   if (isIP(bare) === 6) return { name: `[${bare}]` };
   if (t.includes(":") || t.includes("[")) {
     return { problem: `"${text}" has a port; give the name alone, any port is accepted` };
   }
-  if (!/^[a-z0-9._-]+$/.test(t)) return { problem: `"${text}" is not a host name; use letters, digits, dots and dashes` };
+  if (!/^[a-z0-9._-]+$/.test(t))
+    return { problem: `"${text}" is not a host name; use letters, digits, dots and dashes` };
   return { name: t };
 }
 

@@ -1,13 +1,13 @@
 // Owns the configuration of `serve`: flags and environment → one frozen Config, with every problem
 // reported at once in messages that name the flag or variable to fix.
 
-import { readPasswordFile } from "./credentials.js";
-import { ConfigError, ProxyError } from "./errors.js";
-import { parseAllowHost } from "./http/host-names.js";
-import { DEFAULT_LISTEN, parseListen, type ListenAddress } from "./listen.js";
+import { readPasswordFile } from "../session/credentials.js";
+import { ConfigError, ProxyError } from "../errors.js";
+import { parseAllowHost } from "../net/host-names.js";
+import { DEFAULT_LISTEN, parseListen, type ListenAddress } from "../net/addresses.js";
 
 export { DEFAULT_LISTEN };
-import { LOG_LEVELS, type LogLevel } from "./log.js";
+import { LOG_LEVELS, type LogLevel } from "../log.js";
 import {
   checkComputeUser,
   parseDuration,
@@ -17,7 +17,6 @@ import {
   type OptionTable,
   readCaFile,
 } from "./options.js";
-
 
 export const SERVE_OPTIONS = {
   api: { type: "string", env: ["OPC_API", "OPC_ENDPOINT"] },
@@ -38,9 +37,7 @@ export const SERVE_OPTIONS = {
 } as const satisfies OptionTable;
 
 export type PasswordSource =
-  | { kind: "file"; path: string }
-  | { kind: "prompt" }
-  | { kind: "value"; value: string; from: string };
+  { kind: "file"; path: string } | { kind: "prompt" } | { kind: "value"; value: string; from: string };
 
 export interface Config {
   /** Undefined: no API configured, so `serve` fronts the built-in simulator. */
@@ -81,7 +78,10 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
   let userOpt = p.get("user");
   if (!userOpt && env.OPC_USERNAME && env.OPC_IDENTITY_DOMAIN) {
     // Terraform's variables: the user name and identity domain are given apart.
-    userOpt = { value: `/Compute-${env.OPC_IDENTITY_DOMAIN}/${env.OPC_USERNAME}`, from: "OPC_USERNAME and OPC_IDENTITY_DOMAIN" };
+    userOpt = {
+      value: `/Compute-${env.OPC_IDENTITY_DOMAIN}/${env.OPC_USERNAME}`,
+      from: "OPC_USERNAME and OPC_IDENTITY_DOMAIN",
+    };
   } else if (!userOpt && (env.OPC_USERNAME || env.OPC_IDENTITY_DOMAIN)) {
     problems.push("OPC_USERNAME and OPC_IDENTITY_DOMAIN go together: set both, or use --user / OPC_USER");
   }
@@ -108,7 +108,8 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
 
   if (apiOpt) {
     if (!userOpt) problems.push("--user (OPC_USER) is required with --api: the two-part /Compute-<domain>/<user> name");
-    if (!password) problems.push("--password-file (OPC_PASSWORD_FILE) is required with --api: a file of mode 600, or - to prompt");
+    if (!password)
+      problems.push("--password-file (OPC_PASSWORD_FILE) is required with --api: a file of mode 600, or - to prompt");
   } else {
     const stray = [userOpt?.from, fileOpt?.from, envPassword ? "OPC_PASSWORD" : undefined].filter(Boolean);
     if (stray.length > 0) {
@@ -145,7 +146,8 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
   for (const o of p.getAll("allow-origin")) {
     const origin = parseOrigin(o.value);
     if (origin) allowOrigins.push(origin);
-    else problems.push(`${o.from}: "${o.value}" is not an origin; use scheme://host[:port], e.g. http://localhost:3000`);
+    else
+      problems.push(`${o.from}: "${o.value}" is not an origin; use scheme://host[:port], e.g. http://localhost:3000`);
   }
 
   const ca = await readCaFile(p.get("ca-file"), problems);

@@ -3,8 +3,7 @@
 
 import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
-import type { CommandIO } from "./commands/types.js";
-import { ProxyError, errorMessage } from "./errors.js";
+import { ProxyError, errorMessage } from "../errors.js";
 
 export interface Credentials {
   readonly user: string;
@@ -25,7 +24,9 @@ export function fileCredentials(user: string, path: string): Credentials {
     fingerprint: async () => {
       try {
         const mode = (await stat(path)).mode;
-        return `${mode}:${createHash("sha256").update(await readFile(path)).digest("hex")}`;
+        return `${mode}:${createHash("sha256")
+          .update(await readFile(path))
+          .digest("hex")}`;
       } catch (err) {
         return `unreadable:${(err as NodeJS.ErrnoException).code ?? ""}`;
       }
@@ -109,45 +110,4 @@ function describeFsError(err: unknown): string {
   if (code === "EACCES") return "permission denied";
   if (code === "EISDIR") return "it is a directory";
   return errorMessage(err);
-}
-
-/**
- * Reads a password for `-`: without echo on a terminal, else one line from standard input.
- * The prompt goes to standard error so standard output stays clean for `eval`.
- */
-export function promptPassword(io: Pick<CommandIO, "stdin" | "stderr">, prompt = "Password: "): Promise<string> {
-  const { stdin } = io;
-  const tty = Boolean(stdin.isTTY && stdin.setRawMode);
-  if (tty) io.stderr.write(prompt);
-  return new Promise((resolve, reject) => {
-    let buf = "";
-    const finish = (err?: Error) => {
-      stdin.off("data", onData);
-      stdin.off("end", onEnd);
-      stdin.off("error", onError);
-      if (tty) {
-        stdin.setRawMode?.(false);
-        io.stderr.write("\n");
-      }
-      stdin.pause();
-      if (err) reject(err);
-      else if (buf === "") reject(new ProxyError("PASSWORD_FILE", "no password was given on standard input", 2));
-      else resolve(buf);
-    };
-    const onData = (chunk: Buffer | string) => {
-      for (const ch of chunk.toString()) {
-        if (ch === "\n" || ch === "\r") return finish();
-        if (tty && ch === "\u0003") return finish(new ProxyError("USAGE", "password prompt interrupted", 2));
-        if (tty && (ch === "\u007f" || ch === "\b")) buf = buf.slice(0, -1);
-        else buf += ch;
-      }
-    };
-    const onEnd = () => finish();
-    const onError = (err: Error) => finish(err);
-    if (tty) stdin.setRawMode?.(true);
-    stdin.on("data", onData);
-    stdin.on("end", onEnd);
-    stdin.on("error", onError);
-    stdin.resume();
-  });
 }

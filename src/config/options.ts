@@ -24,13 +24,22 @@ export interface Parsed {
   problems: string[];
 }
 
-export function parseOptions(argv: string[], table: OptionTable, env: NodeJS.ProcessEnv, allowPositionals = false): Parsed {
+export function parseOptions(
+  argv: string[],
+  table: OptionTable,
+  env: NodeJS.ProcessEnv,
+  allowPositionals = false,
+): Parsed {
   const problems: string[] = [];
   let values: Record<string, string | boolean | Array<string | boolean> | undefined> = {};
   let positionals: string[] = [];
   const options: Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }> = {};
   for (const [name, spec] of Object.entries(table)) {
-    options[name] = { type: spec.type, ...(spec.multiple ? { multiple: true } : {}), ...(spec.short ? { short: spec.short } : {}) };
+    options[name] = {
+      type: spec.type,
+      ...(spec.multiple ? { multiple: true } : {}),
+      ...(spec.short ? { short: spec.short } : {}),
+    };
   }
   try {
     const r = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
@@ -63,10 +72,18 @@ export function parseOptions(argv: string[], table: OptionTable, env: NodeJS.Pro
     getAll(name) {
       const v = values[name];
       const list = Array.isArray(v) ? v : v === undefined ? [] : [v];
-      const fromFlags = list.filter((x): x is string => typeof x === "string").map((value) => ({ value, from: `--${name}` }));
+      const fromFlags = list
+        .filter((x): x is string => typeof x === "string")
+        .map((value) => ({ value, from: `--${name}` }));
       if (fromFlags.length > 0) return fromFlags;
       const e = envValue(name);
-      return e ? e.value.split(",").map((x) => x.trim()).filter(Boolean).map((value) => ({ value, from: e.from })) : [];
+      return e
+        ? e.value
+            .split(",")
+            .map((x) => x.trim())
+            .filter(Boolean)
+            .map((value) => ({ value, from: e.from }))
+        : [];
     },
     flag(name) {
       const v = values[name];
@@ -154,11 +171,15 @@ export function checkComputeUser(user: string, from: string, problems: string[])
 }
 
 /** Reads a PEM CA bundle named by `opt` (say --ca-file); problems name the flag and the file. */
-export async function readCaFile(opt: { value: string; from: string } | undefined, problems: string[]): Promise<string | undefined> {
+export async function readCaFile(
+  opt: { value: string; from: string } | undefined,
+  problems: string[],
+): Promise<string | undefined> {
   if (!opt) return undefined;
   try {
     const ca = await readFile(opt.value, "utf8");
-    if (!ca.includes("-----BEGIN CERTIFICATE-----")) problems.push(`${opt.from}: ${opt.value} holds no PEM certificate`);
+    if (!ca.includes("-----BEGIN CERTIFICATE-----"))
+      problems.push(`${opt.from}: ${opt.value} holds no PEM certificate`);
     return ca;
   } catch (err) {
     problems.push(`${opt.from}: cannot read ${opt.value}: ${(err as Error).message}`);
