@@ -65,7 +65,10 @@ export function start(name: string, cmd: string, args: string[], opts: SpawnOpti
     },
   };
   live.add(child);
-  exited.then(() => live.delete(child), () => undefined);
+  exited.then(
+    () => live.delete(child),
+    () => undefined,
+  );
   return child;
 }
 

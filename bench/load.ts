@@ -78,7 +78,14 @@ export async function runNodeLoad(spec: LoadSpec): Promise<LoadResult> {
         headers["content-length"] = body.length;
       }
       const req = http.request(
-        { agent, host: target.hostname, port: target.port, path: target.pathname + target.search, method: spec.method, headers },
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname + target.search,
+          method: spec.method,
+          headers,
+        },
         (res) => {
           res.on("data", (c: Buffer) => (bytesRead += c.length));
           res.once("end", () => {
@@ -101,13 +108,16 @@ export async function runNodeLoad(spec: LoadSpec): Promise<LoadResult> {
   const loop = async () => {
     while (performance.now() < deadline) await one();
   };
-  const hardStop = new Promise<void>((resolve) => setTimeout(resolve, (spec.durationS + spec.timeoutS + 5) * 1000).unref());
+  const hardStop = new Promise<void>((resolve) =>
+    setTimeout(resolve, (spec.durationS + spec.timeoutS + 5) * 1000).unref(),
+  );
   await Promise.race([Promise.all(Array.from({ length: spec.connections }, loop)), hardStop]);
   const elapsedS = (performance.now() - started) / 1000;
   agent.destroy();
 
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => (latencies.length === 0 ? 0 : latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!);
+  const pct = (p: number) =>
+    latencies.length === 0 ? 0 : latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
   const mean = latencies.length === 0 ? 0 : latencies.reduce((a, b) => a + b, 0) / latencies.length;
   return {
     tool: "node",

@@ -4,7 +4,17 @@
 import { chmod, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { childPids, cpuSeconds, freePort, portOpen, removeOnExit, rssBytes, start, waitUntil, type Started } from "./children.js";
+import {
+  childPids,
+  cpuSeconds,
+  freePort,
+  portOpen,
+  removeOnExit,
+  rssBytes,
+  start,
+  waitUntil,
+  type Started,
+} from "./children.js";
 
 export interface NginxProcess {
   url: string;
@@ -63,7 +73,8 @@ export async function startNginx(binary: string, upstreamPort: number, cookie: s
   await waitUntil(
     "nginx to listen",
     async () => {
-      if (child.proc.exitCode !== null) throw new Error(`nginx exited (${child.proc.exitCode}):\n${child.output()}${await errorLog()}`);
+      if (child.proc.exitCode !== null)
+        throw new Error(`nginx exited (${child.proc.exitCode}):\n${child.output()}${await errorLog()}`);
       return portOpen(port);
     },
     15_000,

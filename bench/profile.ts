@@ -88,12 +88,18 @@ export async function summarizeProfile(path: string, topN = 15): Promise<Profile
     busyMs,
     idleMs: idleUs / 1000,
     top,
-    areas: [...areas.entries()].map(([area, selfMs]) => ({ area, selfMs, percent: pct(selfMs) })).sort((a, b) => b.selfMs - a.selfMs),
+    areas: [...areas.entries()]
+      .map(([area, selfMs]) => ({ area, selfMs, percent: pct(selfMs) }))
+      .sort((a, b) => b.selfMs - a.selfMs),
   };
 }
 
 export function formatProfile(s: ProfileSummary): string {
-  const lines = [`CPU profile of the proxy: ${(s.busyMs / 1000).toFixed(1)} s busy, ${(s.idleMs / 1000).toFixed(1)} s idle`, "", "Self time by area:"];
+  const lines = [
+    `CPU profile of the proxy: ${(s.busyMs / 1000).toFixed(1)} s busy, ${(s.idleMs / 1000).toFixed(1)} s idle`,
+    "",
+    "Self time by area:",
+  ];
   for (const a of s.areas.slice(0, 10)) lines.push(`  ${a.percent.toFixed(1).padStart(5)}%  ${a.area}`);
   lines.push("", "Top functions by self time:");
   for (const f of s.top) lines.push(`  ${f.percent.toFixed(1).padStart(5)}%  ${f.name}  ${f.where}`);

@@ -23,8 +23,11 @@ export async function buildEntry(skipBuild: boolean): Promise<Entry> {
   if (skipBuild) return dist;
   const tsc = join(ROOT, "node_modules/typescript/bin/tsc");
   const result = await new Promise<{ ok: boolean; out: string }>((resolve) => {
-    execFile(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: ROOT, timeout: 180_000 }, (err, stdout, stderr) =>
-      resolve({ ok: !err, out: `${stdout}${stderr}`.trim() }),
+    execFile(
+      process.execPath,
+      [tsc, "-p", "tsconfig.build.json"],
+      { cwd: ROOT, timeout: 180_000 },
+      (err, stdout, stderr) => resolve({ ok: !err, out: `${stdout}${stderr}`.trim() }),
     );
   });
   if (result.ok) return dist;
@@ -60,12 +63,18 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyProcess> {
     ...node,
     ...opts.entry.args,
     "serve",
-    "--api", opts.api,
-    "--user", BENCH_USER,
-    "--password-file", passwordFile,
-    "--listen", `127.0.0.1:${port}`,
-    "--log-level", "warn",
-    "--drain-timeout", "2s",
+    "--api",
+    opts.api,
+    "--user",
+    BENCH_USER,
+    "--password-file",
+    passwordFile,
+    "--listen",
+    `127.0.0.1:${port}`,
+    "--log-level",
+    "warn",
+    "--drain-timeout",
+    "2s",
   ];
   const child = start("opc-auth-proxy", process.execPath, args, {
     cwd: ROOT,

@@ -6,7 +6,14 @@ import { cpus, tmpdir } from "node:os";
 import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { cpuSeconds, killChildrenOnExit, machineBusySeconds, removeOnExit, selfAndReapedSeconds, stopAll } from "./children.js";
+import {
+  cpuSeconds,
+  killChildrenOnExit,
+  machineBusySeconds,
+  removeOnExit,
+  selfAndReapedSeconds,
+  stopAll,
+} from "./children.js";
 import { runNodeLoad, totalErrors, type LoadResult, type LoadSpec } from "./load.js";
 import { startNginx, type NginxProcess } from "./nginx.js";
 import { formatProfile, summarizeProfile, type ProfileSummary } from "./profile.js";
@@ -112,7 +119,8 @@ function options() {
   });
   const num = (name: string, v: string, min: number, max: number) => {
     const n = Number(v);
-    if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number from ${min} to ${max}, got ${v}`);
+    if (!Number.isFinite(n) || n < min || n > max)
+      throw new Error(`--${name} must be a number from ${min} to ${max}, got ${v}`);
     return n;
   };
   const ids = values.cases.split(",").map((s) => s.trim());
@@ -146,12 +154,17 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   const busyBefore = await machineBusy(cores);
   if (busyBefore !== undefined && busyBefore > 0.15) {
-    notes.push(`other work used ${(busyBefore * 100).toFixed(0)}% of the CPU just before the run: it competes for the cores, so these numbers are noisy; run again on a quiet machine`);
+    notes.push(
+      `other work used ${(busyBefore * 100).toFixed(0)}% of the CPU just before the run: it competes for the cores, so these numbers are noisy; run again on a quiet machine`,
+    );
   }
   const tools = await ensureTools(opts.install);
   notes.push(...tools.notes);
   const useWrk = !!tools.wrk && !opts.nodeLoad;
-  if (!tools.wrk) notes.push("wrk unavailable: load came from the built-in Node keep-alive loop, which runs in the benchmark process and is itself slower than wrk (absolute numbers are lower; compare ratios)");
+  if (!tools.wrk)
+    notes.push(
+      "wrk unavailable: load came from the built-in Node keep-alive loop, which runs in the benchmark process and is itself slower than wrk (absolute numbers are lower; compare ratios)",
+    );
   else if (opts.nodeLoad) notes.push("--node-load: load came from the built-in Node keep-alive loop, not wrk");
   if (!tools.nginx) notes.push("nginx unavailable: no reference-proxy comparison in this run");
   else if (!opts.nginx) notes.push("--no-nginx: no reference-proxy comparison in this run");
@@ -181,7 +194,9 @@ async function main(): Promise<void> {
         nginx = await startNginx(tools.nginx, upstream.port, await upstream.login());
         log(`nginx on ${nginx.url} (config in ${nginx.dir})`);
       } catch (err) {
-        notes.push(`nginx failed to start, so it is left out: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+        notes.push(
+          `nginx failed to start, so it is left out: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`,
+        );
       }
     }
     // Direct, the client holds the session itself, as it would without a proxy.
@@ -196,7 +211,9 @@ async function main(): Promise<void> {
     const script = useWrk ? await writeWrkScript(tmp) : "";
     const load = (spec: LoadSpec) => (useWrk ? runWrk(tools.wrk!, script, spec) : runNodeLoad(spec));
     const total = opts.rounds * opts.cases.length * targets.length * (opts.durationS + opts.warmupS);
-    log(`measuring ${opts.cases.length} case(s) x ${targets.length} target(s) x ${opts.rounds} round(s), about ${Math.ceil(total)} s; ${cores} cores shared by the load generator and all servers`);
+    log(
+      `measuring ${opts.cases.length} case(s) x ${targets.length} target(s) x ${opts.rounds} round(s), about ${Math.ceil(total)} s; ${cores} cores shared by the load generator and all servers`,
+    );
 
     for (const c of opts.cases) {
       const allRuns: RunResult[] = [];
@@ -205,12 +222,26 @@ async function main(): Promise<void> {
           const run = await measure(c, t, round, { opts, load, upstream, proxy, nginx });
           allRuns.push(run);
           const r = run.load;
-          const busy = run.otherLoadCores !== undefined && run.otherLoadCores > DISTURBED ? `  (other processes used ${run.otherLoadCores.toFixed(2)} cores)` : "";
-          log(`${c.label.padEnd(10)} ${t.name.padEnd(6)} ${fmtInt(r.rps).padStart(8)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  errors ${run.errors}${busy}`);
+          const busy =
+            run.otherLoadCores !== undefined && run.otherLoadCores > DISTURBED
+              ? `  (other processes used ${run.otherLoadCores.toFixed(2)} cores)`
+              : "";
+          log(
+            `${c.label.padEnd(10)} ${t.name.padEnd(6)} ${fmtInt(r.rps).padStart(8)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  errors ${run.errors}${busy}`,
+          );
         }
       }
       const runs = targets.map((t) => median(allRuns.filter((r) => r.target === t.name)));
-      results.push({ id: c.id, label: c.label, method: c.method, path: c.path, bodyBytes: c.bodyBytes, runs, allRuns, ratios: ratiosOf(runs) });
+      results.push({
+        id: c.id,
+        label: c.label,
+        method: c.method,
+        path: c.path,
+        bodyBytes: c.bodyBytes,
+        runs,
+        allRuns,
+        ratios: ratiosOf(runs),
+      });
     }
   } finally {
     const stopping = [nginx?.child.stop(), proxy?.child.stop(opts.profile ? 15_000 : 5_000), upstream?.child.stop()];
@@ -234,7 +265,13 @@ async function main(): Promise<void> {
 
   const report = {
     startedAt: new Date().toISOString(),
-    machine: { cores, cpu: cpus()[0]?.model, node: process.version, platform: `${process.platform} ${process.arch}`, busyBeforeRun: busyBefore },
+    machine: {
+      cores,
+      cpu: cpus()[0]?.model,
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      busyBeforeRun: busyBefore,
+    },
     settings: {
       durationS: opts.durationS,
       warmupS: opts.warmupS,
@@ -247,7 +284,11 @@ async function main(): Promise<void> {
     },
     notes,
     proxyIdleRssBytes: proxyIdleRss,
-    proxyPeakRssBytes: Math.max(0, ...results.flatMap((c) => c.runs.filter((r) => r.target === "proxy").map((r) => r.peakRssBytes ?? 0))) || undefined,
+    proxyPeakRssBytes:
+      Math.max(
+        0,
+        ...results.flatMap((c) => c.runs.filter((r) => r.target === "proxy").map((r) => r.peakRssBytes ?? 0)),
+      ) || undefined,
     cases: results,
     profile,
   };
@@ -290,16 +331,31 @@ async function measure(c: CaseDef, t: Target, round: number, rig: Rig): Promise<
   await upstream.reset();
   const usage = usageOf(t.name, proxy, nginx);
   const ours = async () => {
-    const parts = [await selfAndReapedSeconds(), await cpuSeconds(upstream.child.pid), t.name === "direct" ? 0 : await usage()];
+    const parts = [
+      await selfAndReapedSeconds(),
+      await cpuSeconds(upstream.child.pid),
+      t.name === "direct" ? 0 : await usage(),
+    ];
     return parts.every((x) => x !== undefined) ? parts.reduce((a, b) => a! + b!, 0) : undefined;
   };
-  const before = { target: await usage(), ours: await ours(), machine: await machineBusySeconds(), at: performance.now() };
+  const before = {
+    target: await usage(),
+    ours: await ours(),
+    machine: await machineBusySeconds(),
+    at: performance.now(),
+  };
   const sampler = sampleRss(t.name, proxy, nginx);
   const r = await load({ ...spec, durationS: opts.durationS }).finally(() => sampler.stop());
-  const after = { target: await usage(), ours: await ours(), machine: await machineBusySeconds(), at: performance.now() };
+  const after = {
+    target: await usage(),
+    ours: await ours(),
+    machine: await machineBusySeconds(),
+    at: performance.now(),
+  };
   const up = await upstream.stats();
   const payload = c.method === "POST" ? r.requests * c.bodyBytes : r.bytesRead;
-  const delta = (k: "target" | "ours" | "machine") => (before[k] !== undefined && after[k] !== undefined ? after[k]! - before[k]! : undefined);
+  const delta = (k: "target" | "ours" | "machine") =>
+    before[k] !== undefined && after[k] !== undefined ? after[k]! - before[k]! : undefined;
   const target = delta("target");
   const oursUsed = delta("ours");
   const machine = delta("machine");
@@ -313,7 +369,9 @@ async function measure(c: CaseDef, t: Target, round: number, rig: Rig): Promise<
     cpuUsPerRequest: target !== undefined && r.requests > 0 ? (target * 1e6) / r.requests : undefined,
     peakRssBytes: await sampler.peak(),
     otherLoadCores:
-      oursUsed !== undefined && machine !== undefined ? Math.max(0, (machine - oursUsed) / ((after.at - before.at) / 1000)) : undefined,
+      oursUsed !== undefined && machine !== undefined
+        ? Math.max(0, (machine - oursUsed) / ((after.at - before.at) / 1000))
+        : undefined,
   };
 }
 
@@ -337,7 +395,9 @@ async function sanityCheck(targets: Target[], upstream: UpstreamProcess): Promis
   for (const t of targets) {
     await upstream.reset();
     const headers: Record<string, string> = t.cookie ? { cookie: t.cookie } : {};
-    const r = await fetch(t.origin + PATHS.small, { headers: { ...headers, accept: "application/oracle-compute-v3+json" } });
+    const r = await fetch(t.origin + PATHS.small, {
+      headers: { ...headers, accept: "application/oracle-compute-v3+json" },
+    });
     const body = await r.text();
     const big = await fetch(t.origin + PATHS.big, { headers });
     const bigLen = (await big.arrayBuffer()).byteLength;
@@ -389,7 +449,11 @@ function ratiosOf(runs: RunResult[]): CaseResult["ratios"] {
   const by = (t: TargetName) => runs.find((r) => r.target === t)?.load;
   const ratio = (a?: LoadResult, b?: LoadResult) =>
     a && b && b.rps > 0 ? { rps: a.rps / b.rps, p50: a.p50Ms / b.p50Ms, p99: a.p99Ms / b.p99Ms } : undefined;
-  return { proxyVsDirect: ratio(by("proxy"), by("direct")), proxyVsNginx: ratio(by("proxy"), by("nginx")), nginxVsDirect: ratio(by("nginx"), by("direct")) };
+  return {
+    proxyVsDirect: ratio(by("proxy"), by("direct")),
+    proxyVsNginx: ratio(by("proxy"), by("nginx")),
+    nginxVsDirect: ratio(by("nginx"), by("direct")),
+  };
 }
 
 function fmtInt(n: number): string {
@@ -423,7 +487,8 @@ function formatReport(
     );
   }
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((s, i) => (i < 2 ? s.padEnd(widths[i]!) : s.padStart(widths[i]!))).join("  ");
+  const line = (cells: string[]) =>
+    cells.map((s, i) => (i < 2 ? s.padEnd(widths[i]!) : s.padStart(widths[i]!))).join("  ");
   const out = [
     "",
     `opc-auth-proxy benchmark: loopback, ${useWrk ? `wrk -t${opts.threads} -c${opts.connections} -d${opts.durationS}s` : `Node keep-alive loop, ${opts.connections} connections, ${opts.durationS}s`} per run after ${opts.warmupS}s warm-up${opts.rounds > 1 ? `, median of ${opts.rounds} interleaved rounds` : ""}`,
@@ -439,19 +504,34 @@ function formatReport(
   for (const c of report.cases) {
     const parts: string[] = [];
     const r = c.ratios;
-    if (r.proxyVsDirect) parts.push(`proxy/direct ${x(r.proxyVsDirect.rps)} req/s (p50 ${x(r.proxyVsDirect.p50)}, p99 ${x(r.proxyVsDirect.p99)})`);
-    if (r.proxyVsNginx) parts.push(`proxy/nginx ${x(r.proxyVsNginx.rps)} req/s (p50 ${x(r.proxyVsNginx.p50)}, p99 ${x(r.proxyVsNginx.p99)})`);
+    if (r.proxyVsDirect)
+      parts.push(
+        `proxy/direct ${x(r.proxyVsDirect.rps)} req/s (p50 ${x(r.proxyVsDirect.p50)}, p99 ${x(r.proxyVsDirect.p99)})`,
+      );
+    if (r.proxyVsNginx)
+      parts.push(
+        `proxy/nginx ${x(r.proxyVsNginx.rps)} req/s (p50 ${x(r.proxyVsNginx.p50)}, p99 ${x(r.proxyVsNginx.p99)})`,
+      );
     if (r.nginxVsDirect) parts.push(`nginx/direct ${x(r.nginxVsDirect.rps)} req/s`);
     out.push(`  ${c.label.padEnd(10)}  ${parts.join("; ")}`);
   }
-  out.push("", `Proxy RSS (its /-/metrics): ${fmtMiB(report.proxyIdleRssBytes)} idle after login, ${fmtMiB(report.proxyPeakRssBytes)} peak under load.`);
-  const disturbed = report.cases.flatMap((c) => c.runs).filter((r) => r.otherLoadCores !== undefined && r.otherLoadCores > DISTURBED);
+  out.push(
+    "",
+    `Proxy RSS (its /-/metrics): ${fmtMiB(report.proxyIdleRssBytes)} idle after login, ${fmtMiB(report.proxyPeakRssBytes)} peak under load.`,
+  );
+  const disturbed = report.cases
+    .flatMap((c) => c.runs)
+    .filter((r) => r.otherLoadCores !== undefined && r.otherLoadCores > DISTURBED);
   if (disturbed.length > 0) {
     const worst = Math.max(...disturbed.map((r) => r.otherLoadCores!));
-    out.push(`* other processes on this machine used up to ${worst.toFixed(2)} cores during these runs: they are disturbed; run again on a quiet machine (or use --rounds 3).`);
+    out.push(
+      `* other processes on this machine used up to ${worst.toFixed(2)} cores during these runs: they are disturbed; run again on a quiet machine (or use --rounds 3).`,
+    );
   }
   out.push("CPU µs/req: CPU time of the proxying process (opc-auth-proxy, or nginx master+worker) per request.");
-  out.push("errors: socket errors and timeouts + responses >= 400 + requests that reached the upstream without its cookie.");
+  out.push(
+    "errors: socket errors and timeouts + responses >= 400 + requests that reached the upstream without its cookie.",
+  );
   for (const n of report.notes) out.push(`NOTE: ${n}`);
   return out.join("\n") + "\n";
 }

@@ -36,7 +36,10 @@ async function find(): Promise<Pick<Tools, "nginx" | "wrk">> {
 /** Runs a command with inherited output, bounded by `ms`; resolves true on exit code 0. */
 function run(cmd: string, args: string[], ms: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const proc = spawn(cmd, args, { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+    const proc = spawn(cmd, args, {
+      stdio: ["ignore", "inherit", "inherit"],
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
     track(proc);
     const timer = setTimeout(() => {
       process.stderr.write(`bench: ${cmd} ${args.join(" ")} took over ${ms / 1000} s; stopping it\n`);
@@ -63,15 +66,25 @@ export async function ensureTools(allowInstall: boolean): Promise<Tools> {
   if (!allowInstall) {
     notes.push(`${missing} not found; --no-install given, so nothing was installed`);
   } else if (!root) {
-    notes.push(`${missing} not found and not running as root: install with \`sudo apt-get install -y nginx-light wrk\``);
+    notes.push(
+      `${missing} not found and not running as root: install with \`sudo apt-get install -y nginx-light wrk\``,
+    );
   } else if (!aptGet) {
-    notes.push(`${missing} not found and apt-get is not available: install nginx and wrk with this system's package manager`);
+    notes.push(
+      `${missing} not found and apt-get is not available: install nginx and wrk with this system's package manager`,
+    );
   } else {
-    process.stderr.write(`bench: ${missing} not found; running as root: apt-get update && apt-get install -y nginx-light wrk\n`);
-    const ok = (await run(aptGet, ["update"], 300_000)) && (await run(aptGet, ["install", "-y", "nginx-light", "wrk"], 600_000));
+    process.stderr.write(
+      `bench: ${missing} not found; running as root: apt-get update && apt-get install -y nginx-light wrk\n`,
+    );
+    const ok =
+      (await run(aptGet, ["update"], 300_000)) && (await run(aptGet, ["install", "-y", "nginx-light", "wrk"], 600_000));
     found = await find();
     if (ok && found.nginx && found.wrk) notes.push("installed nginx-light and wrk with apt-get");
-    else notes.push(`apt-get install -y nginx-light wrk ${ok ? "ran" : "failed"}; still missing: ${[!found.nginx && "nginx", !found.wrk && "wrk"].filter(Boolean).join(", ")}`);
+    else
+      notes.push(
+        `apt-get install -y nginx-light wrk ${ok ? "ran" : "failed"}; still missing: ${[!found.nginx && "nginx", !found.wrk && "wrk"].filter(Boolean).join(", ")}`,
+      );
   }
   return { ...found, notes };
 }

@@ -80,22 +80,32 @@ export function runWrk(wrk: string, script: string, spec: LoadSpec): Promise<Loa
     `-t${spec.threads}`,
     `-c${spec.connections}`,
     `-d${spec.durationS}s`,
-    `--timeout`, `${spec.timeoutS}s`,
-    "-s", script,
+    `--timeout`,
+    `${spec.timeoutS}s`,
+    "-s",
+    script,
     new URL(spec.path, spec.origin).href,
-    "--", spec.method, String(spec.bodyBytes), spec.cookie ?? "",
+    "--",
+    spec.method,
+    String(spec.bodyBytes),
+    spec.cookie ?? "",
   ];
   // Bounded: wrk stops itself after -d; the kill timeout is a backstop.
   const killAfterMs = (spec.durationS + spec.timeoutS + 15) * 1000;
   return new Promise((resolve, reject) => {
-    const proc = execFile(wrk, args, { timeout: killAfterMs, killSignal: "SIGKILL", maxBuffer: 4 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`wrk ${args.join(" ")} failed: ${err.message}\n${stderr}${stdout}`));
-      try {
-        resolve(parseWrkOutput(stdout));
-      } catch (e) {
-        reject(e instanceof Error ? e : new Error(String(e)));
-      }
-    });
+    const proc = execFile(
+      wrk,
+      args,
+      { timeout: killAfterMs, killSignal: "SIGKILL", maxBuffer: 4 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) return reject(new Error(`wrk ${args.join(" ")} failed: ${err.message}\n${stderr}${stdout}`));
+        try {
+          resolve(parseWrkOutput(stdout));
+        } catch (e) {
+          reject(e instanceof Error ? e : new Error(String(e)));
+        }
+      },
+    );
     track(proc);
   });
 }

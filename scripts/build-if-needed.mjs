@@ -17,5 +17,7 @@ function newest(dir) {
 const stamp = "dist/cli.js";
 if (!existsSync(stamp) || statSync(stamp).mtimeMs < Math.max(newest("src"), statSync("package.json").mtimeMs)) {
   console.error("opc-auth-proxy: building dist/ ...");
-  execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" });
+  execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], {
+    stdio: "inherit",
+  });
 }
