@@ -6,17 +6,12 @@ import { authenticate, invalidToken, issueCookie, login, refresh } from "./auth.
 import { mountControl, type SimControls } from "./control.js";
 import { faultResponse } from "./faults.js";
 import { apiError, rawPath, type SimContext, type SimEnv } from "./http-util.js";
-import type { ResourceKind } from "./kind.js";
 import { handleResource } from "./resources.js";
 import type { SimState } from "./state.js";
 
 const ORDINARY = new Set([200, 201, 204]);
 
-export function buildApp(
-  state: SimState,
-  controls: SimControls,
-  kinds: ReadonlyMap<string, ResourceKind>,
-): Hono<SimEnv> {
+export function buildApp(state: SimState, controls: SimControls): Hono<SimEnv> {
   const app = new Hono<SimEnv>();
   app.onError((err) => {
     state.logger.error({ err }, "simulator: request failed");
@@ -25,14 +20,14 @@ export function buildApp(
   mountControl(app, controls);
   app.all("*", async (c) => {
     state.counters.requests++;
-    const res = await api(c, state, kinds);
+    const res = await api(c, state);
     if (res.status === 401) state.counters.unauthorized++;
     return res;
   });
   return app;
 }
 
-async function api(c: SimContext, state: SimState, kinds: ReadonlyMap<string, ResourceKind>): Promise<Response> {
+async function api(c: SimContext, state: SimState): Promise<Response> {
   const fault = state.faults.take();
   if (fault?.kind === "delay") {
     if (!(await state.delays.wait(fault.ms))) return apiError(503, "Simulator is shutting down");
@@ -45,7 +40,7 @@ async function api(c: SimContext, state: SimState, kinds: ReadonlyMap<string, Re
   if (path === "/refresh/") return refresh(c, state);
   const auth = authenticate(c, state);
   if (!auth) return invalidToken();
-  const res = await handleResource(c, state, kinds, path, auth);
+  const res = await handleResource(c, state, state.tables, path, auth);
   if (state.rotatePending > 0 && ORDINARY.has(res.status)) {
     state.rotatePending--;
     res.headers.append("set-cookie", issueCookie(state, auth.session, state.clock.now()));

@@ -1,7 +1,6 @@
-// Owns the read-only catalogue the simulator is seeded with: `shape` (machine sizes) and
-// `imagelist` (Oracle's public images under /oracle/public/), modelled on the real service's entries.
+// Owns the catalogue the simulator is seeded with, modelled on the real service's entries: shapes,
+// Oracle's public image lists (with entry 1) and machine images, security applications and IP lists.
 
-import type { ResourceKind } from "./kind.js";
 import type { ObjectStore } from "./store.js";
 
 /** [name, OCPUs, RAM in GB]; the API reports vCPUs (two per OCPU) and RAM in MB. */
@@ -27,6 +26,25 @@ const IMAGES: ReadonlyArray<readonly [string, string, string]> = [
   ["/oracle/public/Win2012_R2_Std_x64", "Windows Server 2012 R2 Standard (x64)", "17.2.1-20170410-100342"],
 ];
 
+/** [name, protocol, dport] of Oracle's predefined security applications. */
+const APPLICATIONS: ReadonlyArray<readonly [string, string, string]> = [
+  ["all", "all", ""],
+  ["ssh", "tcp", "22"],
+  ["http", "tcp", "80"],
+  ["https", "tcp", "443"],
+  ["rdp", "tcp", "3389"],
+  ["dns-tcp", "tcp", "53"],
+  ["dns-udp", "udp", "53"],
+  ["ping", "icmp", ""],
+];
+
+/** [name, entries] of Oracle's predefined security IP lists. */
+const IP_LISTS: ReadonlyArray<readonly [string, string[]]> = [
+  ["public-internet", ["0.0.0.0/0"]],
+  ["site", ["10.0.0.0/8"]],
+];
+
+/** Seeds the catalogue every simulator starts with; seeded objects do not count against maxObjects. */
 export function seedCatalog(store: ObjectStore, now: number): void {
   for (const [name, ocpus, ramGb] of SHAPES) {
     store.seed(
@@ -48,27 +66,37 @@ export function seedCatalog(store: ObjectStore, now: number): void {
     );
   }
   for (const [name, description, version] of IMAGES) {
-    store.seed("imagelist", name, { name, description, default: 1, machineimage: `${name}-${version}` }, now);
+    const image = `${name}-${version}`;
+    store.seed("machineimage", image, machineImage(image, description), now);
+    store.seed("imagelist", name, { name, description, default: 1 }, now);
+    const entry = { attributes: {}, imagelist: name, machineimages: [image], version: 1 };
+    store.seed("imagelistentry", `${name}/entry/1`, entry, now);
+  }
+  for (const [name, protocol, dport] of APPLICATIONS) {
+    const key = `/oracle/public/${name}`;
+    const icmptype = protocol === "icmp" ? "echo" : "";
+    store.seed("secapplication", key, { name: key, protocol, dport, icmptype, icmpcode: "", description: "" }, now);
+  }
+  for (const [name, secipentries] of IP_LISTS) {
+    const key = `/oracle/public/${name}`;
+    store.seed("seciplist", key, { name: key, secipentries, description: "", group_id: "1" }, now);
   }
 }
 
-export const shapeKind: ResourceKind = {
-  type: "shape",
-  writable: false,
-  displayName: (key) => key.replace(/^\//, ""),
-  render: (obj, _now, uri) => ({ ...obj.fields, uri }),
-};
-
-export const imagelistKind: ResourceKind = {
-  type: "imagelist",
-  writable: false,
-  displayName: (key) => key,
-  render(obj, _now, uri) {
-    const { machineimage, ...rest } = obj.fields;
-    return {
-      ...rest,
-      entries: [{ attributes: {}, imagelist: null, version: 1, machineimages: [machineimage], uri: `${uri}/entry/1` }],
-      uri,
-    };
-  },
-};
+function machineImage(name: string, description: string): Record<string, unknown> {
+  return {
+    name,
+    description,
+    account: "/oracle/public/default",
+    attributes: {},
+    audited: null,
+    error_reason: "",
+    hypervisor: { mode: "hvm" },
+    image_format: "raw",
+    file: null,
+    no_upload: true,
+    platform: name.includes("Win") ? "windows" : name.includes("Solaris") ? "solaris" : "linux",
+    sizes: { total: 21474836480, decompressed: 21474836480, uploaded: 2147483648 },
+    state: "available",
+  };
+}

@@ -1,18 +1,18 @@
 // Owns the Simulator value: resolves options, holds one simulator's state, builds its app, and
 // offers the programmatic controls tests use instead of the /-/sim/ endpoints.
 
+import { randomUUID } from "node:crypto";
 import type { Hono } from "hono";
 import { systemClock, type Clock } from "../clock.js";
 import { silentLogger, type Logger } from "../log.js";
 import { buildApp } from "./app.js";
-import { imagelistKind, seedCatalog, shapeKind } from "./catalog.js";
+import { seedCatalog } from "./catalog.js";
 import type { SimControls, SimulatorStatus } from "./control.js";
 import { Delays, FaultQueue, type Fault } from "./faults.js";
 import type { SimEnv } from "./http-util.js";
-import { instanceKind } from "./instance.js";
-import type { ResourceKind } from "./kind.js";
+import { KIND_TABLES } from "./kinds/index.js";
+import { routingOrder } from "./resources.js";
 import { Sessions } from "./sessions.js";
-import { sshkeyKind } from "./sshkey.js";
 import type { ResolvedOptions, SimState, SimulatorCounters } from "./state.js";
 import { ObjectStore } from "./store.js";
 import { TokenSigner, type CookieFormat } from "./token.js";
@@ -39,6 +39,8 @@ export interface SimulatorOptions {
   /** The `realm` inside cookies; default "compute-sim-z1". */
   realm?: string;
   logger?: Logger;
+  /** Makes the UUIDs in generated names (instances, attachments, associations); default crypto.randomUUID. */
+  newId?: () => string;
 }
 
 export const DEMO_USER = "/Compute-acme/jack.jones@example.com";
@@ -53,9 +55,7 @@ export const SIMULATOR_DEFAULTS = {
   realm: "compute-sim-z1",
 } as const;
 
-const KINDS: ReadonlyMap<string, ResourceKind> = new Map(
-  [sshkeyKind, instanceKind, shapeKind, imagelistKind].map((k) => [k.type, k]),
-);
+const TABLES = routingOrder(KIND_TABLES);
 
 /** Why options are unusable, one message per problem. */
 export function simulatorOptionProblems(opts: SimulatorOptions): string[] {
@@ -113,9 +113,11 @@ export class Simulator implements SimControls {
       delays: new Delays(),
       counters: { requests: 0, logins: 0, failedLogins: 0, refreshes: 0, unauthorized: 0 },
       rotatePending: 0,
+      tables: TABLES,
+      newId: opts.newId ?? randomUUID,
       publicUrl: opts.publicUrl?.replace(/\/$/, ""),
     };
-    this.app = buildApp(this.state, this, KINDS);
+    this.app = buildApp(this.state, this);
   }
 
   /** The origin in `uri` fields; undefined means "the origin each request was sent to". */

@@ -4,6 +4,7 @@
 import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
 import type { Delays, FaultQueue } from "./faults.js";
+import type { KindTable } from "./kind.js";
 import type { Sessions } from "./sessions.js";
 import type { ObjectStore } from "./store.js";
 import type { CookieFormat, TokenSigner } from "./token.js";
@@ -43,6 +44,10 @@ export interface SimState {
   readonly faults: FaultQueue;
   readonly delays: Delays;
   readonly counters: SimulatorCounters;
+  /** The resource kinds served, in routing order (longest path first). */
+  readonly tables: readonly KindTable[];
+  /** Makes the UUIDs in generated names (injected randomness). */
+  readonly newId: () => string;
   /** Ordinary responses still to carry a rotated cookie (design fact 3). */
   rotatePending: number;
   /** Origin written into `uri` fields; undefined means "the origin the request was sent to". */

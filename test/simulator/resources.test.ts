@@ -154,25 +154,41 @@ describe("simulator resources", () => {
     assert.ok(dir.json().result.includes("/oracle/public/OL_7.2_UEKR4_x86_64"));
   });
 
-  it("moves an instance from queued through starting to running on the clock, and shuts it down", async () => {
+  it("launches an instance through /launchplan/ and moves it queued → initializing → running, then stops and restarts it", async () => {
     const name = `${USER}/vm1`;
     const body = { name, shape: "oc3", imagelist: "/oracle/public/OL_7.2_UEKR4_x86_64" };
-    assert.equal((await api(sim.url, cookie, "POST", "/instance/", { ...body, shape: "oc99" })).status, 400);
-    const created = await api(sim.url, cookie, "POST", "/instance/", body);
+    assert.equal(
+      (await api(sim.url, cookie, "POST", "/instance/", body)).status,
+      405,
+      "the API has no POST /instance/",
+    );
+    assert.equal(
+      (await api(sim.url, cookie, "POST", "/launchplan/", { instances: [{ ...body, shape: "oc99" }] })).status,
+      400,
+    );
+    const created = await api(sim.url, cookie, "POST", "/launchplan/", { instances: [body] });
     assert.equal(created.status, 201);
-    assert.equal(created.json().state, "queued");
-    const state = async () => (await api(sim.url, cookie, "GET", `/instance${name}`)).json().state;
+    const [vm] = created.json().instances;
+    assert.match(vm.name, new RegExp(`^${name}/[0-9a-f-]{36}$`));
+    assert.equal(vm.state, "queued");
+    const state = async () => (await api(sim.url, cookie, "GET", `/instance${vm.name}`)).json().state;
     await sim.clock.advance(INSTANCE_TIMINGS.queuedMs);
-    assert.equal(await state(), "starting");
-    await sim.clock.advance(INSTANCE_TIMINGS.startingMs);
+    assert.equal(await state(), "initializing");
+    await sim.clock.advance(INSTANCE_TIMINGS.initializingMs);
     assert.equal(await state(), "running");
 
-    const put = await api(sim.url, cookie, "PUT", `/instance${name}`, { desired_state: "shutdown" });
+    const put = await api(sim.url, cookie, "PUT", `/instance${vm.name}`, { name, desired_state: "shutdown" });
     assert.equal(put.status, 200);
     assert.equal(put.json().state, "stopping");
     await sim.clock.advance(INSTANCE_TIMINGS.stoppingMs);
     assert.equal(await state(), "shutdown");
-    assert.equal((await api(sim.url, cookie, "DELETE", `/instance${name}`)).status, 204);
+    assert.equal(
+      (await api(sim.url, cookie, "PUT", `/instance${vm.name}`, { desired_state: "running" })).json().state,
+      "starting",
+    );
+    await sim.clock.advance(INSTANCE_TIMINGS.startingMs);
+    assert.equal(await state(), "running");
+    assert.equal((await api(sim.url, cookie, "DELETE", `/instance${vm.name}`)).status, 204);
   });
 });
 
