@@ -10,4 +10,5 @@ export type { SimulatorStatus } from "./control.js";
 export type { CookieFormat, TokenClaims } from "./token.js";
 export { readNimbulaCookie } from "./token.js";
 export { INSTANCE_TIMINGS } from "./instance-state.js";
+export { STORAGE_TIMINGS } from "./kinds/storage.js";
 export { V3_JSON, V3_DIRECTORY_JSON } from "./media.js";
