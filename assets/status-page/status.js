@@ -184,7 +184,7 @@
       fill: row.color,
       width: 0,
       paths: () => null,
-      points: { show: true, size: 11, width: 2, stroke: "#ffffff", fill: row.color },
+      points: { show: true, size: 12, width: 2, stroke: "#ffffff", fill: row.color },
       value: (u, v, si, i) => (v == null || i == null ? "–" : (details.current[r][i] ?? "–")),
     });
     const opts = {
