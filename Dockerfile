@@ -27,6 +27,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /src/dist ./dist
 COPY bin ./bin
+# The status page's HTML, script and styles (uPlot comes from node_modules).
+COPY assets ./assets
 # `opc-auth-proxy` on PATH: the compose healthcheck and Kubernetes exec probes call `opc-auth-proxy wait`.
 RUN chmod 0755 /app/bin/opc-auth-proxy.js \
  && ln -s /app/bin/opc-auth-proxy.js /usr/local/bin/opc-auth-proxy

@@ -26,6 +26,14 @@ export default tseslint.config(
     },
   },
   {
+    // The status page's script runs in the browser, as a classic script beside uPlot's.
+    files: ["assets/**/*.js"],
+    languageOptions: {
+      sourceType: "script",
+      globals: { window: "readonly", document: "readonly", fetch: "readonly", URLSearchParams: "readonly" },
+    },
+  },
+  {
     files: ["test/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off", "@typescript-eslint/no-non-null-assertion": "off" },
   },

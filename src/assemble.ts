@@ -16,6 +16,7 @@ import { SessionManager } from "./session/manager.js";
 import { shareCookie } from "./session/shared-cookie.js";
 import { createMetrics } from "./telemetry/metrics.js";
 import { logSessionEvents } from "./telemetry/session-log.js";
+import { SessionHistory } from "./telemetry/history.js";
 import { routeLogLine } from "./upstream/proxy-env.js";
 import { createUpstream, type Upstream } from "./upstream/upstream.js";
 import { VERSION } from "./version.js";
@@ -76,6 +77,7 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
     policy: deps.policy,
   });
   logSessionEvents(session, log.child({ component: "session" }));
+  const history = new SessionHistory({ clock }).subscribe(session);
   // Before anything can ask for a cookie: a still-valid one from a previous run saves a login.
   await shareCookie({
     session,
@@ -95,6 +97,7 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
     insecureSkipTlsVerify: settings.insecureSkipTlsVerify,
     onExchange: (r) => {
       metrics.observeExchange(r);
+      history.observeExchange(r);
       requestLog.info({ event: "request", ...r }, `${r.method} ${r.path} ${r.status}`);
     },
   });
@@ -113,6 +116,7 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
     registry: metrics.registry,
     clock,
     guard: createGuard(settings),
+    statusPage: { history: () => history.toJSON() },
   });
   const listening = await listen(app, settings.listen, limitsFor(settings.upstreamTimeoutMs, deps.serverLimits));
   return {

@@ -9,6 +9,7 @@ import type { SessionSnapshot } from "../session/events.js";
 import type { Registry } from "prom-client";
 import { statusJson, type ProxyFacts } from "./status.js";
 import type { Clock } from "../clock.js";
+import { mountStatusPage, type StatusPageOptions } from "./status-page.js";
 
 export interface AppOptions {
   forward: Forward;
@@ -18,6 +19,8 @@ export interface AppOptions {
   clock: Clock;
   /** Runs before forwarding and before control endpoints; returns a response to refuse. */
   guard?(c: { env: HttpBindings }): Response | undefined;
+  /** Serves the status page (GET /-/, /-/events, /-/assets/...) when given. */
+  statusPage?: StatusPageOptions;
 }
 
 export type App = Hono<{ Bindings: HttpBindings }>;
@@ -58,12 +61,14 @@ export function createApp(opts: AppOptions): App {
     return c.body(body, 200, { "content-type": opts.registry.contentType, ...noStore });
   });
 
+  if (opts.statusPage) mountStatusPage(app, opts.statusPage);
+
   // Any other /-/ target is ours too, including one hono normalised away from the routes above (/-/../x).
   app.all("*", (c) => {
     const target = (c.env.incoming.url ?? "").split("?")[0];
     return c.json(
       {
-        message: `${c.req.method} ${target} is not a control endpoint; /-/ is reserved for /-/healthz, /-/readyz, /-/status and /-/metrics`,
+        message: `${c.req.method} ${target} is not a control endpoint; /-/ is reserved for /-/healthz, /-/readyz, /-/status, /-/metrics and the status page /-/`,
         code: "BAD_REQUEST",
       },
       404,
