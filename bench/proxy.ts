@@ -52,6 +52,8 @@ export interface ProxyOptions {
   dir: string;
   /** Write a V8 CPU profile into this directory when the proxy exits. */
   cpuProfDir?: string;
+  /** Trust this PEM CA for an HTTPS API (--ca-file). */
+  caFile?: string;
 }
 
 export async function startProxy(opts: ProxyOptions): Promise<ProxyProcess> {
@@ -75,6 +77,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyProcess> {
     "warn",
     "--drain-timeout",
     "2s",
+    ...(opts.caFile ? ["--ca-file", opts.caFile] : []),
   ];
   const child = start("opc-auth-proxy", process.execPath, args, {
     cwd: ROOT,

@@ -2,6 +2,8 @@
 // that logs in anyone, checks the nimbula cookie on every other request and counts what it saw.
 
 import http from "node:http";
+import https from "node:https";
+import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
@@ -12,6 +14,8 @@ export const PATHS = {
   small: "/instance/Compute-acme/bench/",
   big: "/bench/64k",
   upload: "/bench/upload",
+  /** Followed by a byte count: a streamed download of that many bytes. */
+  stream: "/bench/stream/",
 } as const;
 export const BIG_BYTES = 64 * 1024;
 
@@ -30,8 +34,28 @@ export interface UpstreamStats {
 
 const STATS_PATH = "/__bench/stats";
 const RESET_PATH = "/__bench/reset";
+const REVOKE_PATH = "/__bench/revoke";
+const STREAM_CHUNK = Buffer.alloc(64 * 1024, "s");
 
-function serve(): http.Server {
+/** Writes `bytes` in 64 KiB chunks, honouring back-pressure, so the upstream's memory stays flat. */
+function streamOut(res: http.ServerResponse, bytes: number): void {
+  res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(bytes) });
+  let left = bytes;
+  const pump = () => {
+    while (left > 0) {
+      const n = Math.min(left, STREAM_CHUNK.length);
+      left -= n;
+      if (!res.write(n === STREAM_CHUNK.length ? STREAM_CHUNK : STREAM_CHUNK.subarray(0, n))) {
+        res.once("drain", pump);
+        return;
+      }
+    }
+    res.end();
+  };
+  pump();
+}
+
+function serve(tls?: { cert: Buffer; key: Buffer }): http.Server {
   const issued = new Set<string>();
   const stats: UpstreamStats = { requests: 0, missingCookie: 0, badCookie: 0, badBody: 0, logins: 0, refreshes: 0 };
   const small = Buffer.from(
@@ -50,7 +74,7 @@ function serve(): http.Server {
     res.end();
   };
 
-  const server = http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = req.url ?? "/";
     if (url === "/authenticate/" && req.method === "POST") {
       req.resume();
@@ -64,6 +88,14 @@ function serve(): http.Server {
       req.resume();
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify(stats));
+      return;
+    }
+    if (url === REVOKE_PATH) {
+      // A server-side revocation: every cookie issued so far stops working.
+      req.resume();
+      issued.clear();
+      res.writeHead(204);
+      res.end();
       return;
     }
     if (url === RESET_PATH) {
@@ -106,6 +138,7 @@ function serve(): http.Server {
       return;
     }
     req.resume();
+    if (url.startsWith(PATHS.stream)) return streamOut(res, Number(url.slice(PATHS.stream.length)) || 0);
     if (url === PATHS.big) {
       res.writeHead(200, bigHeaders);
       res.end(big);
@@ -113,7 +146,8 @@ function serve(): http.Server {
     }
     res.writeHead(200, smallHeaders);
     res.end(small);
-  });
+  };
+  const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, handler) : http.createServer(handler);
   // Longer than the proxy's upstream idle timeout (4 s) and nginx's upstream keepalive (60 s).
   server.keepAliveTimeout = 75_000;
   server.headersTimeout = 80_000;
@@ -134,13 +168,17 @@ export interface UpstreamProcess {
   child: Started;
   stats(): Promise<UpstreamStats>;
   reset(): Promise<void>;
+  /** Server-side revocation: every cookie issued so far answers 401 from now on. */
+  revoke(): Promise<void>;
   /** Logs in like a client would and returns the cookie value (for nginx's static header). */
   login(): Promise<string>;
 }
 
-export async function startUpstreamProcess(): Promise<UpstreamProcess> {
+/** Starts the upstream as its own process; with `tls`, it serves HTTPS with that PEM cert and key. */
+export async function startUpstreamProcess(tls?: { certFile: string; keyFile: string }): Promise<UpstreamProcess> {
   const self = fileURLToPath(import.meta.url);
-  const child = start("upstream", process.execPath, ["--import", "tsx", self, "--serve"]);
+  const tlsArgs = tls ? ["--tls", tls.certFile, tls.keyFile] : [];
+  const child = start("upstream", process.execPath, ["--import", "tsx", self, "--serve", ...tlsArgs]);
   let port = 0;
   await waitUntil(
     "the benchmark upstream to listen",
@@ -152,20 +190,27 @@ export async function startUpstreamProcess(): Promise<UpstreamProcess> {
     },
     20_000,
   );
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${tls ? "https" : "http"}://127.0.0.1:${port}`;
+  // The bench's own control calls skip verification of its self-signed certificate (loopback only).
+  const get = (path: string, init?: RequestInit) =>
+    tls
+      ? insecureFetch(url + path, init)
+      : fetch(url + path, init).then(async (r) => ({ status: r.status, headers: r.headers, text: await r.text() }));
   return {
     url,
     port,
     child,
     async stats() {
-      const r = await fetch(url + STATS_PATH);
-      return (await r.json()) as UpstreamStats;
+      return JSON.parse((await get(STATS_PATH)).text) as UpstreamStats;
     },
     async reset() {
-      await (await fetch(url + RESET_PATH, { method: "POST" })).arrayBuffer();
+      await get(RESET_PATH, { method: "POST" });
+    },
+    async revoke() {
+      await get(REVOKE_PATH, { method: "POST" });
     },
     async login() {
-      const r = await fetch(url + "/authenticate/", {
+      const r = await get("/authenticate/", {
         method: "POST",
         headers: { "content-type": "application/oracle-compute-v3+json" },
         body: JSON.stringify({ user: "/Compute-acme/bench", password: "bench" }),
@@ -179,7 +224,10 @@ export async function startUpstreamProcess(): Promise<UpstreamProcess> {
 }
 
 if (process.argv.includes("--serve") && process.argv[1] === fileURLToPath(import.meta.url)) {
-  const server = serve();
+  const at = process.argv.indexOf("--tls");
+  const tls =
+    at === -1 ? undefined : { cert: readFileSync(process.argv[at + 1]!), key: readFileSync(process.argv[at + 2]!) };
+  const server = serve(tls);
   server.listen(0, "127.0.0.1", () => {
     process.stdout.write(`UPSTREAM_LISTENING ${(server.address() as AddressInfo).port}\n`);
   });
@@ -190,4 +238,37 @@ if (process.argv.includes("--serve") && process.argv[1] === fileURLToPath(import
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
+}
+
+/** A small request over HTTPS that trusts any certificate: only for the bench's own loopback upstream. */
+function insecureFetch(
+  url: string,
+  init: RequestInit = {},
+): Promise<{ status: number; headers: { get(name: string): string | null }; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      url,
+      { method: init.method ?? "GET", headers: init.headers as Record<string, string>, rejectUnauthorized: false },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (text += c));
+        res.once("end", () => {
+          const h = res.headers;
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: {
+              get: (n) => {
+                const v = h[n.toLowerCase()];
+                return v === undefined ? null : Array.isArray(v) ? v.join(", ") : v;
+              },
+            },
+            text,
+          });
+        });
+      },
+    );
+    req.once("error", reject);
+    req.end(typeof init.body === "string" ? init.body : undefined);
+  });
 }
