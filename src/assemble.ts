@@ -52,7 +52,12 @@ export interface RunningProxy {
   session: SessionManager;
   upstream: Upstream;
   listening: Listening;
-  /** Readiness turns 503, requests in flight finish (up to `graceMs`), then everything closes. */
+  /** Readiness turns 503 while everything else keeps serving (the --shutdown-delay window). */
+  unready(): void;
+  /**
+   * Readiness turns 503, the listener closes, requests in flight finish (up to `graceMs`) with
+   * `Connection: close`, each connection closes once idle, then everything closes.
+   */
   shutdown(graceMs: number): Promise<void>;
 }
 
@@ -120,6 +125,9 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
     session,
     upstream,
     listening,
+    unready() {
+      draining = true;
+    },
     async shutdown(graceMs) {
       draining = true;
       await listening.drain(graceMs, () => {

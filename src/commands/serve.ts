@@ -107,6 +107,16 @@ async function run(config: Readonly<Config>, io: CommandIO, log: Logger): Promis
   }
 
   await waitForAbort(io.signal);
+  if (config.shutdownDelayMs > 0) {
+    // Pods stop all containers at once: the app may still need the API while it shuts down, and
+    // endpoints take a while to drop this pod. A second signal ends the wait (cli.ts exits).
+    proxy.unready();
+    log.info(
+      { event: "shutdown_delay", delayMs: config.shutdownDelayMs },
+      `shutting down: readiness is 503; still serving for ${config.shutdownDelayMs} ms (--shutdown-delay)`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
+  }
   log.info({ event: "draining", graceMs: config.drainTimeoutMs }, "shutting down: finishing requests in flight");
   await proxy.shutdown(config.drainTimeoutMs);
   await sim?.close();

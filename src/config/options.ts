@@ -107,8 +107,13 @@ function cleanParseError(err: unknown): string {
   return `${msg.split(". To specify")[0]!.replace(/\.$/, "")}; see --help`;
 }
 
-/** "30", "30s", "500ms", "2m", "1h" → milliseconds (a bare number is seconds). */
-export function parseDuration(text: string, from: string, problems: string[]): number | undefined {
+/** "30", "30s", "500ms", "2m", "1h" → milliseconds (a bare number is seconds); zero only with `allowZero`. */
+export function parseDuration(
+  text: string,
+  from: string,
+  problems: string[],
+  opts: { allowZero?: boolean } = {},
+): number | undefined {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(text);
   if (!m) {
     problems.push(`${from}: "${text}" is not a duration; use seconds (30) or 500ms, 30s, 2m, 1h`);
@@ -117,7 +122,7 @@ export function parseDuration(text: string, from: string, problems: string[]): n
   const n = Number(m[1]);
   const unit = (m[2] ?? "s").toLowerCase();
   const ms = n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as Record<string, number>)[unit]!;
-  if (ms <= 0) {
+  if (ms <= 0 && !(opts.allowZero && ms === 0)) {
     problems.push(`${from}: must be greater than zero`);
     return undefined;
   }

@@ -27,6 +27,7 @@ export const SERVE_OPTIONS = {
   "max-replay-bytes": { type: "string", env: ["OPC_PROXY_MAX_REPLAY_BYTES"] },
   "upstream-timeout": { type: "string", env: ["OPC_PROXY_UPSTREAM_TIMEOUT"] },
   "drain-timeout": { type: "string", env: ["OPC_PROXY_DRAIN_TIMEOUT"] },
+  "shutdown-delay": { type: "string", env: ["OPC_PROXY_SHUTDOWN_DELAY"] },
   "cookie-file": { type: "string", env: ["OPC_PROXY_COOKIE_FILE"] },
   "allow-host": { type: "string", multiple: true, env: ["OPC_PROXY_ALLOW_HOSTS"] },
   "allow-origin": { type: "string", multiple: true, env: ["OPC_PROXY_ALLOW_ORIGINS"] },
@@ -50,6 +51,8 @@ export interface Config {
   maxReplayBytes: number;
   upstreamTimeoutMs: number;
   drainTimeoutMs: number;
+  /** On SIGTERM, readiness turns 503 at once but the listener keeps serving this long before the drain. */
+  shutdownDelayMs: number;
   cookieFile: string | undefined;
   allowHosts: readonly string[];
   allowOrigins: readonly string[];
@@ -135,6 +138,8 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
   const upstreamTimeoutMs = timeoutOpt ? parseDuration(timeoutOpt.value, timeoutOpt.from, problems) : 60_000;
   const drainOpt = p.get("drain-timeout");
   const drainTimeoutMs = drainOpt ? parseDuration(drainOpt.value, drainOpt.from, problems) : 20_000;
+  const delayOpt = p.get("shutdown-delay");
+  const shutdownDelayMs = delayOpt ? parseDuration(delayOpt.value, delayOpt.from, problems, { allowZero: true }) : 0;
 
   const allowHosts: string[] = [];
   for (const h of p.getAll("allow-host")) {
@@ -167,6 +172,7 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
       maxReplayBytes: maxReplayBytes!,
       upstreamTimeoutMs: upstreamTimeoutMs!,
       drainTimeoutMs: drainTimeoutMs!,
+      shutdownDelayMs: shutdownDelayMs!,
       cookieFile,
       allowHosts: Object.freeze(allowHosts),
       allowOrigins: Object.freeze(allowOrigins),
