@@ -5,6 +5,7 @@ import { createAuthClient, type AuthClient } from "../session/api-auth.js";
 import { DEFAULT_SESSION_TTL_MS, expiryOf, type IssuedCookie } from "../session/cookie.js";
 import { writeCookieFile } from "../session/cookie-file.js";
 import { ProxyError } from "../errors.js";
+import { untilAborted } from "./interrupt.js";
 import { createUpstream } from "../upstream/upstream.js";
 import { parseDuration, parseHttpUrl, type OptionTable, type Parsed, readCaFile } from "../config/options.js";
 
@@ -39,17 +40,21 @@ export async function apiOptions(p: Parsed, problems: string[]): Promise<ApiOpti
   return { api, apiFrom: apiOpt?.from, ca, timeoutMs, cookieFile: p.get("cookie-file")?.value };
 }
 
-/** Runs `fn` with an auth client for `api`, closing its connections afterwards. */
+/**
+ * Runs `fn` with an auth client for `api`, closing its connections afterwards. When `signal` aborts
+ * (Ctrl-C) first, rejects at once with Interrupted and closes the connection to the API.
+ */
 export async function withAuthClient<T>(
   api: URL,
   opts: Pick<ApiOptions, "ca" | "timeoutMs">,
   env: NodeJS.ProcessEnv,
   fn: (auth: AuthClient) => Promise<T>,
+  signal?: AbortSignal,
 ): Promise<T> {
   // The environment brings HTTPS_PROXY / NO_PROXY, as for serve.
   const upstream = createUpstream({ api, ca: opts.ca, env });
   try {
-    return await fn(createAuthClient(upstream, opts.timeoutMs));
+    return await untilAborted(signal, "while waiting for the API", fn(createAuthClient(upstream, opts.timeoutMs)));
   } finally {
     upstream.close();
   }

@@ -9,6 +9,7 @@ import { AuthFailure } from "../session/api-auth.js";
 import { VERSION } from "../version.js";
 import { API_OPTIONS, apiOptions, expiryNow, iso, isUsage, saveCookie, withAuthClient } from "./api-options.js";
 import { exportLine } from "./shell-export.js";
+import { EXIT_INTERRUPTED, Interrupted } from "./interrupt.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command } from "./types.js";
 
 const USAGE = "Usage: opc-auth-proxy auth USER PASSWORD_FILE|- [--api URL] [--cookie-file PATH]";
@@ -86,6 +87,7 @@ export function authCommand(deps: AuthDeps = {}): Command {
       try {
         password = await promptPassword(io, `Password for ${user}: `);
       } catch (err) {
+        if (err instanceof Interrupted) return fail(EXIT_INTERRUPTED, `${err.message}; not logged in`);
         return fail(isUsage(err) ? EXIT_USAGE : EXIT_FAILURE, errorMessage(err));
       }
     }
@@ -93,8 +95,9 @@ export function authCommand(deps: AuthDeps = {}): Command {
     const started = now();
     let issued;
     try {
-      issued = await withAuthClient(api, opts, io.env, (auth) => auth.authenticate(user!, password!));
+      issued = await withAuthClient(api, opts, io.env, (auth) => auth.authenticate(user!, password!), io.signal);
     } catch (err) {
+      if (err instanceof Interrupted) return fail(EXIT_INTERRUPTED, `${err.message}; not logged in`);
       if (err instanceof AuthFailure && err.kind === "rejected") {
         const where = passwordFile === "-" ? "the password typed" : `the password in ${passwordFile}`;
         return fail(

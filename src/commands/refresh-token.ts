@@ -10,6 +10,7 @@ import { COOKIE_ENV, stripCookieName } from "../session/shared-cookie.js";
 import { VERSION } from "../version.js";
 import { API_OPTIONS, apiOptions, expiryNow, iso, isUsage, saveCookie, withAuthClient } from "./api-options.js";
 import { exportLine } from "./shell-export.js";
+import { EXIT_INTERRUPTED, Interrupted } from "./interrupt.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command } from "./types.js";
 
 const USAGE = "Usage: opc-auth-proxy refresh_token [--api URL] [--cookie-file PATH] [--quiet]";
@@ -105,8 +106,9 @@ export function refreshTokenCommand(deps: RefreshTokenDeps = {}): Command {
     const t = token!;
     let issued;
     try {
-      issued = await withAuthClient(api!, opts, io.env, (auth) => auth.refresh(t.value));
+      issued = await withAuthClient(api!, opts, io.env, (auth) => auth.refresh(t.value), io.signal);
     } catch (err) {
+      if (err instanceof Interrupted) return fail(EXIT_INTERRUPTED, `${err.message}; the token was not refreshed`);
       if (err instanceof AuthFailure && err.kind === "expired")
         return fail(EXIT_FAILURE, refusedMessage(err.message, t, now()));
       if (isUsage(err)) return fail(EXIT_USAGE, errorMessage(err));
