@@ -100,7 +100,8 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
     insecureSkipTlsVerify: settings.insecureSkipTlsVerify,
     onExchange: (r) => {
       metrics.observeExchange(r);
-      requestLog.info({ event: "request", ...r }, `${r.method} ${r.path} ${r.status}`);
+      // One vocabulary with the metric's label: retried is "no", "401" or "reset".
+      requestLog.info({ event: "request", ...r, retried: r.retried || "no" }, `${r.method} ${r.path} ${r.status}`);
     },
   });
   let draining = false;
