@@ -53,7 +53,12 @@ export interface RunningProxy {
   session: SessionManager;
   upstream: Upstream;
   listening: Listening;
-  /** Readiness turns 503, requests in flight finish (up to `graceMs`), then everything closes. */
+  /** Readiness turns 503 while everything else keeps serving (the --shutdown-delay window). */
+  unready(): void;
+  /**
+   * Readiness turns 503, the listener closes, requests in flight finish (up to `graceMs`) with
+   * `Connection: close`, each connection closes once idle, then everything closes.
+   */
   shutdown(graceMs: number): Promise<void>;
 }
 
@@ -98,7 +103,8 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
     onExchange: (r) => {
       metrics.observeExchange(r);
       history.observeExchange(r);
-      requestLog.info({ event: "request", ...r }, `${r.method} ${r.path} ${r.status}`);
+      // One vocabulary with the metric's label: retried is "no", "401" or "reset".
+      requestLog.info({ event: "request", ...r, retried: r.retried || "no" }, `${r.method} ${r.path} ${r.status}`);
     },
   });
   let draining = false;
@@ -124,6 +130,9 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
     session,
     upstream,
     listening,
+    unready() {
+      draining = true;
+    },
     async shutdown(graceMs) {
       draining = true;
       await listening.drain(graceMs, () => {

@@ -5,8 +5,16 @@ import { createAuthClient, type AuthClient } from "../session/api-auth.js";
 import { DEFAULT_SESSION_TTL_MS, expiryOf, type IssuedCookie } from "../session/cookie.js";
 import { writeCookieFile } from "../session/cookie-file.js";
 import { ProxyError } from "../errors.js";
+import { untilAborted } from "./interrupt.js";
 import { createUpstream } from "../upstream/upstream.js";
-import { parseDuration, parseHttpUrl, type OptionTable, type Parsed, readCaFile } from "../config/options.js";
+import {
+  checkParentDirectory,
+  parseDuration,
+  parseHttpUrl,
+  type OptionTable,
+  type Parsed,
+  readCaFile,
+} from "../config/options.js";
 
 export const API_OPTIONS = {
   api: { type: "string", env: ["OPC_API", "OPC_ENDPOINT"] },
@@ -36,20 +44,25 @@ export async function apiOptions(p: Parsed, problems: string[]): Promise<ApiOpti
   const timeoutMs =
     (timeoutOpt ? parseDuration(timeoutOpt.value, timeoutOpt.from, problems) : undefined) ?? DEFAULT_CALL_TIMEOUT_MS;
   const ca = await readCaFile(p.get("ca-file"), problems);
+  await checkParentDirectory(p.get("cookie-file"), problems);
   return { api, apiFrom: apiOpt?.from, ca, timeoutMs, cookieFile: p.get("cookie-file")?.value };
 }
 
-/** Runs `fn` with an auth client for `api`, closing its connections afterwards. */
+/**
+ * Runs `fn` with an auth client for `api`, closing its connections afterwards. When `signal` aborts
+ * (Ctrl-C) first, rejects at once with Interrupted and closes the connection to the API.
+ */
 export async function withAuthClient<T>(
   api: URL,
   opts: Pick<ApiOptions, "ca" | "timeoutMs">,
   env: NodeJS.ProcessEnv,
   fn: (auth: AuthClient) => Promise<T>,
+  signal?: AbortSignal,
 ): Promise<T> {
   // The environment brings HTTPS_PROXY / NO_PROXY, as for serve.
   const upstream = createUpstream({ api, ca: opts.ca, env });
   try {
-    return await fn(createAuthClient(upstream, opts.timeoutMs));
+    return await untilAborted(signal, "while waiting for the API", fn(createAuthClient(upstream, opts.timeoutMs)));
   } finally {
     upstream.close();
   }
@@ -77,6 +90,18 @@ export function saveCookie(
 }
 
 export const iso = (t: number): string => new Date(t).toISOString();
+
+/** A UTC time with how far it is from `now`: "2026-05-01T10:29:00.000Z (in 29 min)", "(2 h 5 min ago)". */
+export function when(t: number, now: number): string {
+  const minutes = Math.round(Math.abs(t - now) / 60_000);
+  const span =
+    minutes < 1
+      ? "less than a minute"
+      : minutes < 60
+        ? `${minutes} min`
+        : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  return `${iso(t)} (${t >= now ? `in ${span}` : `${span} ago`})`;
+}
 
 /** A usage problem found after parsing (a bad HTTPS_PROXY, no password on stdin): exit 2. */
 export function isUsage(err: unknown): boolean {

@@ -7,11 +7,14 @@ import { errorMessage } from "../errors.js";
 import { checkComputeUser, parseOptions } from "../config/options.js";
 import { AuthFailure } from "../session/api-auth.js";
 import { VERSION } from "../version.js";
-import { API_OPTIONS, apiOptions, expiryNow, iso, isUsage, saveCookie, withAuthClient } from "./api-options.js";
+import { API_OPTIONS, apiOptions, expiryNow, isUsage, saveCookie, when, withAuthClient } from "./api-options.js";
 import { exportLine } from "./shell-export.js";
+import { EXIT_INTERRUPTED, Interrupted } from "./interrupt.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command } from "./types.js";
 
-const USAGE = "Usage: opc-auth-proxy auth USER PASSWORD_FILE|- [--api URL] [--cookie-file PATH]";
+const USAGE = "Usage: opc-auth-proxy auth [USER [PASSWORD_FILE|-]] [--api URL] [--cookie-file PATH]";
+const USER_ENV = ["OPC_USER", "OPC_COMPUTE_USER"];
+const PASSWORD_FILE_ENV = ["OPC_PASSWORD_FILE", "OPC_COMPUTE_PASSWORD_FILE"];
 
 export const AUTH_HELP = `${USAGE}
 
@@ -21,9 +24,11 @@ your shell. Everything else goes to standard error. The token lasts 30 minutes; 
 opc-auth-proxy refresh_token, up to the session end 3 hours after login.
 
 Arguments:
-  USER                      the two-part user /Compute-<identity domain>/<user> (case-sensitive)
+  USER                      the two-part user /Compute-<identity domain>/<user> (case-sensitive);
+                            default: env OPC_USER (alias OPC_COMPUTE_USER)
   PASSWORD_FILE|-           a file holding the password (mode 600; one trailing newline ignored), or -
-                            to type it without echo (or read one line from standard input if not a terminal)
+                            to type it without echo (or read one line from standard input if not a terminal);
+                            default: env OPC_PASSWORD_FILE (alias OPC_COMPUTE_PASSWORD_FILE)
 
 Options:
   --api URL                 API endpoint; env OPC_API (alias OPC_ENDPOINT); required
@@ -33,7 +38,8 @@ Options:
   -h, --help                show this help
   --version                 show the version
 
-Exit codes: 0 logged in; 1 login failed (wrong credentials: the API's message); 2 bad usage.
+Exit codes: 0 logged in; 1 login failed (wrong credentials: the API's message); 2 bad usage;
+130 interrupted (Ctrl-C).
 
 Examples:
   export OPC_API=https://compute.uscom-central-1.oraclecloud.com
@@ -58,11 +64,18 @@ export function authCommand(deps: AuthDeps = {}): Command {
     if (p.flag("version")) return (void io.stdout.write(`opc-auth-proxy ${VERSION}\n`), EXIT_OK);
 
     const problems = [...p.problems];
-    const [user, passwordFile, ...extra] = p.positionals;
+    const [argUser, argFile, ...extra] = p.positionals;
+    // The variables the README exports for serve work here too; an argument beats its variable.
+    const userVar = USER_ENV.find((v) => io.env[v]);
+    const fileVar = PASSWORD_FILE_ENV.find((v) => io.env[v]);
+    const user = argUser ?? (userVar && io.env[userVar]);
+    const passwordFile = argFile ?? (fileVar && io.env[fileVar]);
     if (user === undefined || passwordFile === undefined)
-      problems.push("USER and PASSWORD_FILE (or - to prompt) are required");
+      problems.push(
+        "USER and PASSWORD_FILE (or - to prompt) are required, as arguments or OPC_USER and OPC_PASSWORD_FILE",
+      );
     if (extra.length > 0) problems.push(`unexpected argument "${extra[0]}" after USER PASSWORD_FILE`);
-    if (user !== undefined) checkComputeUser(user, "USER", problems);
+    if (user !== undefined) checkComputeUser(user, argUser !== undefined ? "USER" : userVar!, problems);
     const opts = await apiOptions(p, problems);
     if (!opts.api && !opts.apiFrom)
       problems.push(
@@ -86,6 +99,7 @@ export function authCommand(deps: AuthDeps = {}): Command {
       try {
         password = await promptPassword(io, `Password for ${user}: `);
       } catch (err) {
+        if (err instanceof Interrupted) return fail(EXIT_INTERRUPTED, `${err.message}; not logged in`);
         return fail(isUsage(err) ? EXIT_USAGE : EXIT_FAILURE, errorMessage(err));
       }
     }
@@ -93,8 +107,9 @@ export function authCommand(deps: AuthDeps = {}): Command {
     const started = now();
     let issued;
     try {
-      issued = await withAuthClient(api, opts, io.env, (auth) => auth.authenticate(user!, password!));
+      issued = await withAuthClient(api, opts, io.env, (auth) => auth.authenticate(user!, password!), io.signal);
     } catch (err) {
+      if (err instanceof Interrupted) return fail(EXIT_INTERRUPTED, `${err.message}; not logged in`);
       if (err instanceof AuthFailure && err.kind === "rejected") {
         const where = passwordFile === "-" ? "the password typed" : `the password in ${passwordFile}`;
         return fail(
@@ -115,8 +130,8 @@ export function authCommand(deps: AuthDeps = {}): Command {
     }
     io.stdout.write(exportLine(issued.value));
     io.stderr.write(
-      `opc-auth-proxy auth: logged in as ${user}; the token expires at ${iso(expiry.tokenExpiresAt)}; ` +
-        `extend it with opc-auth-proxy refresh_token until the session ends at ${iso(expiry.sessionExpiresAt)}\n`,
+      `opc-auth-proxy auth: logged in as ${user}; the token expires at ${when(expiry.tokenExpiresAt, now())}; ` +
+        `extend it with opc-auth-proxy refresh_token until the session ends at ${when(expiry.sessionExpiresAt, now())}\n`,
     );
     return code;
   };

@@ -1,13 +1,18 @@
 // Owns reading a password at a prompt (`-`): without echo on a terminal, else one line of standard input.
 
 import { ProxyError } from "../errors.js";
+import { Interrupted } from "./interrupt.js";
 import type { CommandIO } from "./types.js";
 
 /**
  * Reads a password for `-`: without echo on a terminal, else one line from standard input.
- * The prompt goes to standard error so standard output stays clean for `eval`.
+ * The prompt goes to standard error so standard output stays clean for `eval`. Ctrl-C (read as a
+ * byte on a raw terminal, or the command's signal otherwise) rejects with Interrupted (exit 130).
  */
-export function promptPassword(io: Pick<CommandIO, "stdin" | "stderr">, prompt = "Password: "): Promise<string> {
+export function promptPassword(
+  io: Pick<CommandIO, "stdin" | "stderr"> & { signal?: AbortSignal },
+  prompt = "Password: ",
+): Promise<string> {
   const { stdin } = io;
   const tty = Boolean(stdin.isTTY && stdin.setRawMode);
   if (tty) io.stderr.write(prompt);
@@ -17,6 +22,7 @@ export function promptPassword(io: Pick<CommandIO, "stdin" | "stderr">, prompt =
       stdin.off("data", onData);
       stdin.off("end", onEnd);
       stdin.off("error", onError);
+      io.signal?.removeEventListener("abort", onAbort);
       if (tty) {
         stdin.setRawMode?.(false);
         io.stderr.write("\n");
@@ -29,13 +35,16 @@ export function promptPassword(io: Pick<CommandIO, "stdin" | "stderr">, prompt =
     const onData = (chunk: Buffer | string) => {
       for (const ch of chunk.toString()) {
         if (ch === "\n" || ch === "\r") return finish();
-        if (tty && ch === "\u0003") return finish(new ProxyError("USAGE", "password prompt interrupted", 2));
+        if (tty && ch === "\u0003") return finish(new Interrupted("at the password prompt"));
         if (tty && (ch === "\u007f" || ch === "\b")) buf = buf.slice(0, -1);
         else buf += ch;
       }
     };
     const onEnd = () => finish();
     const onError = (err: Error) => finish(err);
+    const onAbort = () => finish(new Interrupted("at the password prompt"));
+    if (io.signal?.aborted) return onAbort();
+    io.signal?.addEventListener("abort", onAbort, { once: true });
     if (tty) stdin.setRawMode?.(true);
     stdin.on("data", onData);
     stdin.on("end", onEnd);

@@ -8,8 +8,9 @@ import { decodeClaims } from "../session/cookie.js";
 import { nimbulaFor, readCookieFile, type CookieFileContent } from "../session/cookie-file.js";
 import { COOKIE_ENV, stripCookieName } from "../session/shared-cookie.js";
 import { VERSION } from "../version.js";
-import { API_OPTIONS, apiOptions, expiryNow, iso, isUsage, saveCookie, withAuthClient } from "./api-options.js";
+import { API_OPTIONS, apiOptions, expiryNow, isUsage, saveCookie, when, withAuthClient } from "./api-options.js";
 import { exportLine } from "./shell-export.js";
+import { EXIT_INTERRUPTED, Interrupted } from "./interrupt.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command } from "./types.js";
 
 const USAGE = "Usage: opc-auth-proxy refresh_token [--api URL] [--cookie-file PATH] [--quiet]";
@@ -36,7 +37,7 @@ The token: from --cookie-file when it holds one for the API, else OPC_COOKIE (al
 the bare value without nimbula=.
 
 Exit codes: 0 refreshed; 1 the session is over or the token expired (run auth), or the API failed;
-2 bad usage (no token, no API).
+2 bad usage (no token, no API); 130 interrupted (Ctrl-C).
 
 Examples:
   eval "$(opc-auth-proxy refresh_token)"
@@ -105,8 +106,9 @@ export function refreshTokenCommand(deps: RefreshTokenDeps = {}): Command {
     const t = token!;
     let issued;
     try {
-      issued = await withAuthClient(api!, opts, io.env, (auth) => auth.refresh(t.value));
+      issued = await withAuthClient(api!, opts, io.env, (auth) => auth.refresh(t.value), io.signal);
     } catch (err) {
+      if (err instanceof Interrupted) return fail(EXIT_INTERRUPTED, `${err.message}; the token was not refreshed`);
       if (err instanceof AuthFailure && err.kind === "expired")
         return fail(EXIT_FAILURE, refusedMessage(err.message, t, now()));
       if (isUsage(err)) return fail(EXIT_USAGE, errorMessage(err));
@@ -128,7 +130,7 @@ export function refreshTokenCommand(deps: RefreshTokenDeps = {}): Command {
           ? "; it cannot be extended further: run opc-auth-proxy auth before then"
           : "";
       io.stderr.write(
-        `opc-auth-proxy refresh_token: the token is valid until ${iso(expiry.tokenExpiresAt)}; the session ends at ${iso(expiry.sessionExpiresAt)}${last}\n`,
+        `opc-auth-proxy refresh_token: the token is valid until ${when(expiry.tokenExpiresAt, now())}; the session ends at ${when(expiry.sessionExpiresAt, now())}${last}\n`,
       );
     }
     return code;
@@ -172,11 +174,12 @@ function refusedMessage(apiMessage: string, t: Token, now: number): string {
   const login = `run opc-auth-proxy auth to log in again: eval "$(opc-auth-proxy auth ${t.user ?? "USER"} PASSWORD_FILE)"`;
   const end = t.sessionExpiresAt;
   if (end !== undefined && end <= now) {
-    return `the session is over: it ended at ${iso(end)} (3 hours after login; no refresh extends it) (${apiMessage}); ${login}`;
+    return `the session is over: it ended at ${when(end, now)}, and no refresh extends a session (${apiMessage}); ${login}`;
   }
-  const ends = end !== undefined ? `its session ends at ${iso(end)}` : "the token does not say when its session ends";
+  const ends =
+    end !== undefined ? `its session ends at ${when(end, now)}` : "the token does not say when its session ends";
   if (t.tokenExpiresAt !== undefined && t.tokenExpiresAt <= now) {
-    return `the token from ${t.from} has already expired, at ${iso(t.tokenExpiresAt)} (a token must be refreshed within its 30 minutes); ${ends} (${apiMessage}); ${login}`;
+    return `the token from ${t.from} has already expired, at ${when(t.tokenExpiresAt, now)} (a token must be refreshed before it expires); ${ends} (${apiMessage}); ${login}`;
   }
   return `the API refused the token from ${t.from}: the session is over or the token has expired or was revoked; ${ends} (${apiMessage}); ${login}`;
 }

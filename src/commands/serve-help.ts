@@ -36,6 +36,9 @@ Options (a flag beats its environment variable):
                             default 60s
   --drain-timeout DUR       on SIGTERM, time allowed for requests in flight; env OPC_PROXY_DRAIN_TIMEOUT;
                             default 20s
+  --shutdown-delay DUR      on SIGTERM, readiness turns 503 at once but requests are still served for DUR
+                            before the drain (a second signal exits at once); env OPC_PROXY_SHUTDOWN_DELAY;
+                            default 0
   --log-level LEVEL         fatal, error, warn, info, debug, trace or silent; env OPC_PROXY_LOG_LEVEL;
                             default info (JSON lines on standard error)
   -h, --help                show this help

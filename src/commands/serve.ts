@@ -6,6 +6,7 @@ import { assemble } from "../assemble.js";
 import { loadConfig, type Config } from "../config/serve.js";
 import { fileCredentials, staticCredentials, type Credentials } from "../session/credentials.js";
 import { promptPassword } from "./prompt.js";
+import { EXIT_INTERRUPTED, Interrupted } from "./interrupt.js";
 import { ConfigError, ProxyError, errorMessage } from "../errors.js";
 import { isLoopbackHost } from "../net/addresses.js";
 import { createLogger, type Logger } from "../log.js";
@@ -34,6 +35,10 @@ export const serve: Command = async (argv, io) => {
   try {
     return await run(config, io, log);
   } catch (err) {
+    if (err instanceof Interrupted) {
+      io.stderr.write(`opc-auth-proxy serve: ${err.message}\n`);
+      return EXIT_INTERRUPTED;
+    }
     const code =
       err instanceof ProxyError && err.code === "CONFIG_INVALID" && err.status === 2 ? EXIT_USAGE : EXIT_FAILURE;
     log.fatal({ event: "fatal", code: err instanceof ProxyError ? err.code : undefined }, errorMessage(err));
@@ -107,6 +112,16 @@ async function run(config: Readonly<Config>, io: CommandIO, log: Logger): Promis
   }
 
   await waitForAbort(io.signal);
+  if (config.shutdownDelayMs > 0) {
+    // Pods stop all containers at once: the app may still need the API while it shuts down, and
+    // endpoints take a while to drop this pod. A second signal ends the wait (cli.ts exits).
+    proxy.unready();
+    log.info(
+      { event: "shutdown_delay", delayMs: config.shutdownDelayMs },
+      `shutting down: readiness is 503; still serving for ${config.shutdownDelayMs} ms (--shutdown-delay)`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
+  }
   log.info({ event: "draining", graceMs: config.drainTimeoutMs }, "shutting down: finishing requests in flight");
   await proxy.shutdown(config.drainTimeoutMs);
   await sim?.close();
@@ -120,7 +135,8 @@ async function credentialsFor(config: Readonly<Config>, io: CommandIO): Promise<
   const pw = config.password!;
   if (pw.kind === "file") return fileCredentials(user, pw.path);
   if (pw.kind === "value") return staticCredentials(user, pw.value, pw.from);
-  return staticCredentials(user, await promptPassword(io, `Password for ${user}: `), "the password typed at start-up");
+  const typed = await promptPassword(io, `Password for ${user}: `);
+  return staticCredentials(user, typed, "the password typed at start-up");
 }
 
 function waitForAbort(signal: AbortSignal): Promise<void> {

@@ -1,5 +1,5 @@
 // Owns the `wait` subcommand: polls a running proxy's /-/readyz (TCP or unix socket) until it
-// answers 200, for start-up ordering in Kubernetes postStart hooks, compose healthchecks and scripts.
+// answers 200, for start-up ordering in Kubernetes startup probes, compose healthchecks and scripts.
 
 import http from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -29,7 +29,8 @@ Examples:
   opc-auth-proxy serve & opc-auth-proxy wait && curl http://127.0.0.1:8080/shape/
   opc-auth-proxy wait --url unix:/run/opc/proxy.sock --timeout 60
   # docker compose: healthcheck: { test: ["CMD", "opc-auth-proxy", "wait", "--timeout", "5s"] }
-  # Kubernetes: lifecycle: { postStart: { exec: { command: ["opc-auth-proxy", "wait", "--timeout", "60s"] } } }
+  # Kubernetes native sidecar (holds the app containers until the proxy is ready):
+  #   startupProbe: { exec: { command: ["opc-auth-proxy", "wait", "--timeout", "5s"] }, failureThreshold: 60 }
 `;
 
 export const WAIT_OPTIONS = {

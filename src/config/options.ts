@@ -2,7 +2,8 @@
 // environment variables behind each flag (a flag beats a variable), and value parsers whose
 // errors name the flag or variable to fix.
 
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
+import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 
 export interface OptionSpec {
@@ -107,8 +108,13 @@ function cleanParseError(err: unknown): string {
   return `${msg.split(". To specify")[0]!.replace(/\.$/, "")}; see --help`;
 }
 
-/** "30", "30s", "500ms", "2m", "1h" → milliseconds (a bare number is seconds). */
-export function parseDuration(text: string, from: string, problems: string[]): number | undefined {
+/** "30", "30s", "500ms", "2m", "1h" → milliseconds (a bare number is seconds); zero only with `allowZero`. */
+export function parseDuration(
+  text: string,
+  from: string,
+  problems: string[],
+  opts: { allowZero?: boolean } = {},
+): number | undefined {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(text);
   if (!m) {
     problems.push(`${from}: "${text}" is not a duration; use seconds (30) or 500ms, 30s, 2m, 1h`);
@@ -117,7 +123,7 @@ export function parseDuration(text: string, from: string, problems: string[]): n
   const n = Number(m[1]);
   const unit = (m[2] ?? "s").toLowerCase();
   const ms = n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as Record<string, number>)[unit]!;
-  if (ms <= 0) {
+  if (ms <= 0 && !(opts.allowZero && ms === 0)) {
     problems.push(`${from}: must be greater than zero`);
     return undefined;
   }
@@ -159,10 +165,24 @@ export function parseHttpUrl(text: string, from: string, problems: string[]): UR
   return url;
 }
 
-/** The two-part Compute user name: /Compute-<identity domain or service instance id>/<user>. */
-export const COMPUTE_USER = /^\/Compute-[^/\s]+\/[^\s]+$/;
+/**
+ * The two-part Compute user name: /Compute-<identity domain or service instance id>/<user>; the
+ * user part may hold further `/` but never ends with one (the API's names never do).
+ */
+export const COMPUTE_USER = /^\/Compute-[^/\s]+\/\S*[^\s/]$/;
 
 export function checkComputeUser(user: string, from: string, problems: string[]): void {
+  // The API compares user names byte for byte: /compute-acme/… is another, unknown, user.
+  if (/^\/compute-/i.test(user) && !user.startsWith("/Compute-")) {
+    problems.push(
+      `${from}: "${user}": the prefix is case-sensitive; write /Compute-${user.slice("/compute-".length)} (capital C)`,
+    );
+    return;
+  }
+  if (user.endsWith("/") && COMPUTE_USER.test(user.replace(/\/+$/, ""))) {
+    problems.push(`${from}: "${user}" ends with /; the user name is ${user.replace(/\/+$/, "")}`);
+    return;
+  }
   if (!COMPUTE_USER.test(user)) {
     problems.push(
       `${from}: "${user}" is not a Compute user; use the two-part form /Compute-<identity domain>/<user>, e.g. /Compute-acme/jack.jones@example.com`,
@@ -182,7 +202,34 @@ export async function readCaFile(
       problems.push(`${opt.from}: ${opt.value} holds no PEM certificate`);
     return ca;
   } catch (err) {
-    problems.push(`${opt.from}: cannot read ${opt.value}: ${(err as Error).message}`);
+    problems.push(`${opt.from}: cannot read ${opt.value}: ${fileProblem(err)}`);
     return undefined;
+  }
+}
+
+/** A file-system error in words, without the raw `ENOENT: …, open '…'` text. */
+export function fileProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return "no such file";
+  if (code === "EACCES" || code === "EPERM") return "permission denied";
+  if (code === "EISDIR") return "it is a directory, not a file";
+  if (code === "ENOTDIR") return "a part of the path is not a directory";
+  return (err as Error).message;
+}
+
+/**
+ * Checks that the directory of a file to be written (say --cookie-file) exists, so the mistake is
+ * reported at start-up rather than at the first write, maybe hours later.
+ */
+export async function checkParentDirectory(opt: { value: string; from: string } | undefined, problems: string[]) {
+  if (!opt) return;
+  const dir = dirname(opt.value);
+  try {
+    if (!(await stat(dir)).isDirectory())
+      problems.push(`${opt.from}: ${dir} (the directory of ${opt.value}) is not a directory`);
+  } catch (err) {
+    problems.push(
+      `${opt.from}: the directory ${dir} of ${opt.value} cannot be used: ${fileProblem(err)}; create it first`,
+    );
   }
 }

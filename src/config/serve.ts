@@ -10,6 +10,7 @@ export { DEFAULT_LISTEN };
 import { LOG_LEVELS, type LogLevel } from "../log.js";
 import {
   checkComputeUser,
+  checkParentDirectory,
   parseDuration,
   parseHttpUrl,
   parseOptions,
@@ -27,6 +28,7 @@ export const SERVE_OPTIONS = {
   "max-replay-bytes": { type: "string", env: ["OPC_PROXY_MAX_REPLAY_BYTES"] },
   "upstream-timeout": { type: "string", env: ["OPC_PROXY_UPSTREAM_TIMEOUT"] },
   "drain-timeout": { type: "string", env: ["OPC_PROXY_DRAIN_TIMEOUT"] },
+  "shutdown-delay": { type: "string", env: ["OPC_PROXY_SHUTDOWN_DELAY"] },
   "cookie-file": { type: "string", env: ["OPC_PROXY_COOKIE_FILE"] },
   "allow-host": { type: "string", multiple: true, env: ["OPC_PROXY_ALLOW_HOSTS"] },
   "allow-origin": { type: "string", multiple: true, env: ["OPC_PROXY_ALLOW_ORIGINS"] },
@@ -50,6 +52,8 @@ export interface Config {
   maxReplayBytes: number;
   upstreamTimeoutMs: number;
   drainTimeoutMs: number;
+  /** On SIGTERM, readiness turns 503 at once but the listener keeps serving this long before the drain. */
+  shutdownDelayMs: number;
   cookieFile: string | undefined;
   allowHosts: readonly string[];
   allowOrigins: readonly string[];
@@ -71,6 +75,7 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
   if (p.flag("version")) return { version: true };
   // The same list: flags read later (a boolean variable, say) add their problems to it too.
   const problems = p.problems;
+  hintListenForm(argv, problems);
 
   const apiOpt = p.get("api");
   const api = apiOpt ? parseHttpUrl(apiOpt.value, apiOpt.from, problems) : undefined;
@@ -135,6 +140,8 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
   const upstreamTimeoutMs = timeoutOpt ? parseDuration(timeoutOpt.value, timeoutOpt.from, problems) : 60_000;
   const drainOpt = p.get("drain-timeout");
   const drainTimeoutMs = drainOpt ? parseDuration(drainOpt.value, drainOpt.from, problems) : 20_000;
+  const delayOpt = p.get("shutdown-delay");
+  const shutdownDelayMs = delayOpt ? parseDuration(delayOpt.value, delayOpt.from, problems, { allowZero: true }) : 0;
 
   const allowHosts: string[] = [];
   for (const h of p.getAll("allow-host")) {
@@ -153,6 +160,7 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
   const ca = await readCaFile(p.get("ca-file"), problems);
 
   const cookieFile = p.get("cookie-file")?.value;
+  await checkParentDirectory(p.get("cookie-file"), problems);
 
   const insecureSkipTlsVerify = p.flag("insecure-skip-tls-verify");
   if (problems.length > 0) throw new ConfigError(problems);
@@ -167,6 +175,7 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
       maxReplayBytes: maxReplayBytes!,
       upstreamTimeoutMs: upstreamTimeoutMs!,
       drainTimeoutMs: drainTimeoutMs!,
+      shutdownDelayMs: shutdownDelayMs!,
       cookieFile,
       allowHosts: Object.freeze(allowHosts),
       allowOrigins: Object.freeze(allowOrigins),
@@ -183,5 +192,28 @@ function parseOrigin(text: string): string | undefined {
     return new URL(text).origin;
   } catch {
     return undefined;
+  }
+}
+
+/** Flags other proxies use for the address: --port 8090, --address 0.0.0.0, --host, --bind. */
+const ADDRESS_FLAGS = /^--(port|address|addr|host|bind)(=|$)/;
+
+/** Adds to "Unknown option '--port'" the --listen form that does what was meant. */
+function hintListenForm(argv: readonly string[], problems: string[]): void {
+  for (let i = 0; i < problems.length; i++) {
+    const flag = /Unknown option '(--[\w-]+)'/.exec(problems[i]!)?.[1];
+    if (!flag || !ADDRESS_FLAGS.test(flag)) continue;
+    const at = argv.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
+    const given = argv[at]?.includes("=") ? argv[at]!.split("=")[1] : argv[at + 1];
+    const example = /^port$/.test(flag.slice(2))
+      ? `--listen 127.0.0.1:${given ?? "8080"}`
+      : `--listen ${given && !given.startsWith("-") ? given : "127.0.0.1"}:8080`;
+    if (!argv[at]!.includes("=") && given !== undefined) {
+      // The flag's value was read as a stray argument: one problem is enough.
+      const stray = problems.indexOf(`unexpected argument "${given}"; see --help`);
+      if (stray > i) problems.splice(stray, 1);
+    }
+    problems[i] =
+      `${problems[i]!.replace(/; see --help$/, "")}; the address and port go together in --listen HOST:PORT, e.g. ${example} (env OPC_PROXY_LISTEN)`;
   }
 }

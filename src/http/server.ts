@@ -9,6 +9,7 @@ import { getRequestListener } from "@hono/node-server";
 import { ProxyError } from "../errors.js";
 import { originOf, type ListenAddress } from "../net/addresses.js";
 import type { App } from "./app.js";
+import { closeWhenIdle } from "./close-when-idle.js";
 import { onClientError, onConnect, requestErrorResponse } from "./socket-replies.js";
 
 export interface ServerLimits {
@@ -65,23 +66,26 @@ export async function listen(
   address: ListenAddress,
   limits: ServerLimits = DEFAULT_LIMITS,
 ): Promise<Listening> {
-  const server = http.createServer(
-    {
-      maxHeaderSize: limits.maxHeaderBytes,
-      headersTimeout: limits.headersTimeoutMs,
-      // No whole-request timeout: it would cut legitimate long uploads and downloads.
-      requestTimeout: 0,
-      keepAliveTimeout: limits.keepAliveTimeoutMs,
-      connectionsCheckingInterval: limits.connectionsCheckingIntervalMs,
-      // A missing Host gets a JSON 400 from the app's error path instead of an empty one.
-      requireHostHeader: false,
-    },
-    getRequestListener(app.fetch, {
-      autoCleanupIncoming: false,
-      overrideGlobalObjects: false,
-      errorHandler: requestErrorResponse,
-    }),
-  );
+  const server = http.createServer({
+    maxHeaderSize: limits.maxHeaderBytes,
+    headersTimeout: limits.headersTimeoutMs,
+    // No whole-request timeout: it would cut legitimate long uploads and downloads.
+    requestTimeout: 0,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: limits.connectionsCheckingIntervalMs,
+    // A missing Host gets a JSON 400 from the app's error path instead of an empty one.
+    requireHostHeader: false,
+  });
+  const closing = closeWhenIdle(server);
+  const handle = getRequestListener(app.fetch, {
+    autoCleanupIncoming: false,
+    overrideGlobalObjects: false,
+    errorHandler: requestErrorResponse,
+  });
+  server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
+    closing.track(res);
+    void handle(req, res);
+  });
   server.timeout = limits.idleTimeoutMs;
   server.on("clientError", onClientError(limits.maxHeaderBytes));
   server.on("connect", onConnect);
@@ -107,7 +111,7 @@ export async function listen(
     url,
     async drain(graceMs, beforeCut) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
+      closing.begin();
       let timer: NodeJS.Timeout | undefined;
       let late = false;
       const grace = new Promise<void>((resolve) => {

@@ -17,7 +17,11 @@ export function parseListen(text: string): ListenAddress | string {
     return { kind: "unix", path };
   }
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]*)):(\d{1,5})$/.exec(s);
-  if (!m) return `"${text}" is not HOST:PORT, [IPv6]:PORT or unix:PATH`;
+  if (!m) {
+    // A bare port is the commonest slip; say what it would have to look like.
+    if (/^\d{1,5}$/.test(s)) return `"${text}" is only a port; use HOST:PORT, e.g. 127.0.0.1:${s} (or :${s})`;
+    return `"${text}" is not HOST:PORT, [IPv6]:PORT or unix:PATH`;
+  }
   const port = Number(m[3]);
   if (port > 65535) return `"${text}" has port ${port}, above 65535`;
   const host = m[1] ?? (m[2] || "127.0.0.1");

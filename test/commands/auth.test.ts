@@ -98,7 +98,7 @@ describe("auth command", () => {
       /USER: "jack" is not a Compute user/,
       /chmod 600/,
       /--api \(OPC_API\) is required/,
-      /^Usage: opc-auth-proxy auth USER PASSWORD_FILE\|-/m,
+      /^Usage: opc-auth-proxy auth \[USER \[PASSWORD_FILE\|-\]\]/m,
     ]) {
       assert.match(f.err(), want);
     }

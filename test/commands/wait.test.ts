@@ -123,6 +123,6 @@ describe("wait command", () => {
   it("shows help with examples, exit 0", async () => {
     const f = fakeIO();
     assert.equal(await wait(["--help"], f.io), 0);
-    assert.match(f.out(), /postStart/);
+    assert.match(f.out(), /startupProbe/);
   });
 });

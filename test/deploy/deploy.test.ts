@@ -1,4 +1,4 @@
-// Static checks of the container files (Dockerfile, deploy/compose.yaml, deploy/kubernetes/sidecar.yaml):
+// Static checks of the container files (Dockerfile, docker/compose.yaml, docker/kubernetes/sidecar.yaml):
 // nothing is built or run. Every opc-auth-proxy command line goes through the product's own option
 // parser, every OPC_* variable is one the product reads, and the security promises of SECURITY.md hold:
 // loopback or an internal network, no port published beyond loopback, Host names allowed, non-root,
@@ -12,6 +12,7 @@ import { describe, it } from "node:test";
 import { parse, parseAllDocuments } from "yaml";
 import { STRING_FLAGS as SIMULATE_STRING_FLAGS } from "../../src/commands/simulate.js";
 import { WAIT_OPTIONS, probeTarget } from "../../src/commands/wait.js";
+import { healthWaitArgv } from "../../src/commands/container-health.js";
 import { DEFAULT_LISTEN, SERVE_OPTIONS } from "../../src/config/serve.js";
 import { isLoopbackHost, parseListen } from "../../src/net/addresses.js";
 import { parseDuration, parseOptions, type OptionTable, type Parsed } from "../../src/config/options.js";
@@ -108,6 +109,16 @@ function durationProblems(text: string): string | undefined {
   const problems: string[] = [];
   parseDuration(text, "x", problems);
   return problems[0];
+}
+
+/** --shutdown-delay of a serve command line (flag or variable), in ms; 0 when unset. */
+function shutdownDelayMs(c: CommandLine): number {
+  const d = c.parsed.get("shutdown-delay");
+  if (!d) return 0;
+  const problems: string[] = [];
+  const ms = parseDuration(d.value, `${c.where} ${d.from}`, problems, { allowZero: true });
+  assert.deepEqual(problems, [], `${c.where}: ${d.from} "${d.value}" is not a duration`);
+  return ms!;
 }
 
 function durationMs(text: string, where: string): number {
@@ -220,7 +231,7 @@ describe("Dockerfile", () => {
       .filter((i) => i.op === op)
       .at(-1);
 
-  it("is multi-stage on a pinned Node 20 Debian slim base, never latest", () => {
+  it("is multi-stage on the current LTS, Node 24, Debian slim, tag pinned to a patch release", () => {
     const froms = ins().filter((i) => i.op === "FROM");
     assert.ok(froms.length >= 2, "expected a build stage and a runtime stage");
     const stages = new Set(froms.map((f) => /\bAS\s+(\S+)/i.exec(f.text)?.[1]?.toLowerCase()).filter(Boolean));
@@ -229,8 +240,8 @@ describe("Dockerfile", () => {
       if (stages.has(image.toLowerCase())) continue;
       assert.match(
         image,
-        /^(docker\.io\/(library\/)?)?node:20(\.\d+){0,2}-bookworm-slim(@sha256:[0-9a-f]{64})?$/,
-        `FROM ${image}: use node:20-bookworm-slim (major pinned, no latest)`,
+        /^(docker\.io\/(library\/)?)?node:24\.\d+\.\d+-(bookworm|trixie)-slim(@sha256:[0-9a-f]{64})?$/,
+        `FROM ${image}: use node:24.X.Y-<variant>-slim (the current LTS, tag pinned, no latest)`,
       );
     }
   });
@@ -320,14 +331,16 @@ describe("Dockerfile", () => {
     );
   });
 
-  it("has a HEALTHCHECK running `opc-auth-proxy wait` with a timeout above wait's", () => {
+  it("has a HEALTHCHECK that checks what the container runs, with a timeout above wait's", () => {
     const hc = one("HEALTHCHECK")?.text;
     assert.ok(hc, "HEALTHCHECK missing");
     const m = /^(.*?)\bCMD\s+(\[.*\])$/.exec(hc);
-    assert.ok(m, `HEALTHCHECK ${hc}: use CMD ["opc-auth-proxy", "wait", ...]`);
+    assert.ok(m, `HEALTHCHECK ${hc}: use the exec form CMD [...]`);
     const argv = execForm(m[2]!, "HEALTHCHECK CMD");
-    assert.equal(argv[0], "opc-auth-proxy");
-    const c = commandLine(argv.slice(1), {}, "Dockerfile HEALTHCHECK");
+    assert.deepEqual(argv, ["node", "/app/bin/container-healthcheck.js"]);
+    assert.ok(existsSync(join(ROOT, "bin/container-healthcheck.js")), "bin/container-healthcheck.js is shipped");
+    // The serve check is `opc-auth-proxy wait …`: a valid wait command line with a shorter timeout.
+    const c = commandLine(healthWaitArgv(imageCmd())!, {}, "Dockerfile HEALTHCHECK (serve)");
     assert.equal(c.sub, "wait");
     const timeout = /--timeout=(\S+)/.exec(m[1]!)?.[1] ?? "30s";
     assert.ok(
@@ -346,8 +359,19 @@ describe("Dockerfile", () => {
     assert.match(
       labels,
       new RegExp(`org\\.opencontainers\\.image\\.version="${PACKAGE.version.replace(/\./g, "\\.")}"`),
-      "label version = package.json version",
+      "label version = package.json version (ARG VERSION's default)",
     );
+    const base = ins()
+      .filter((i) => i.op === "FROM")
+      .at(-1)!
+      .text.split(/\s+/)[0]!;
+    assert.ok(
+      labels.includes(`org.opencontainers.image.base.name="docker.io/library/${base}"`),
+      `label base.name = the runtime stage's FROM, ${base}`,
+    );
+    // Derived from the build arguments, never typed twice: a --build-arg cannot leave them stale.
+    assert.match(read("Dockerfile"), /org\.opencontainers\.image\.version="\$\{VERSION\}"/);
+    assert.match(read("Dockerfile"), /org\.opencontainers\.image\.base\.name="docker\.io\/library\/\$\{NODE_IMAGE\}"/);
   });
 
   it("keeps dependencies, build output, git and demo secrets out of the build context", () => {
@@ -355,7 +379,7 @@ describe("Dockerfile", () => {
       .split("\n")
       .map((l) => l.trim())
       .filter((l) => l && !l.startsWith("#"));
-    for (const p of ["node_modules", "dist", ".git", ".bench", "deploy"])
+    for (const p of ["node_modules", "dist", ".git", ".bench", "docker"])
       assert.ok(ignored.includes(p), `.dockerignore must list ${p}`);
   });
 });
@@ -411,8 +435,8 @@ const networksOf = (s: Service): string[] =>
 const isOurImage = (image: string | undefined): boolean =>
   image !== undefined && (image === IMAGE || image.startsWith(`${IMAGE}:`));
 
-describe("deploy/compose.yaml", () => {
-  const load = lazy(() => interpolate(parse(read("deploy/compose.yaml"))) as Compose);
+describe("docker/compose.yaml", () => {
+  const load = lazy(() => interpolate(parse(read("docker/compose.yaml"))) as Compose);
   const services = () => Object.entries(load().services);
 
   /** The service's main command line (the image's CMD when it sets none), if it runs opc-auth-proxy. */
@@ -442,7 +466,7 @@ describe("deploy/compose.yaml", () => {
       ["opc-proxy"],
     );
     const proxy = load().services["opc-proxy"]!;
-    assert.equal(proxy.image, IMAGE, "SECURITY.md's snippets say image: opc-auth-proxy");
+    assert.equal(proxy.image, `${IMAGE}:${PACKAGE.version}`, "the image name and tag used everywhere");
     assert.ok(proxy.build, "opc-proxy builds the image from this repository");
     for (const [name, s] of services()) {
       if (isOurImage(s.image) && !s.build)
@@ -523,7 +547,7 @@ describe("deploy/compose.yaml", () => {
   });
 
   it("gives the password as a file secret owned by the container's user, never as OPC_PASSWORD", () => {
-    const ignore = read("deploy/secrets/.gitignore")
+    const ignore = read("docker/secrets/.gitignore")
       .split("\n")
       .map((l) => l.trim());
     for (const [name, s] of services()) {
@@ -542,11 +566,11 @@ describe("deploy/compose.yaml", () => {
       const source = load().secrets?.[secret]?.file ?? "";
       assert.ok(
         source.startsWith("./secrets/"),
-        `secret ${secret} should come from deploy/secrets/ (git-ignored), not ${source}`,
+        `secret ${secret} should come from docker/secrets/ (git-ignored), not ${source}`,
       );
       assert.ok(
         ignore.includes("*") || ignore.includes(source.slice("./secrets/".length)),
-        `deploy/secrets/.gitignore must ignore ${source}`,
+        `docker/secrets/.gitignore must ignore ${source}`,
       );
       // File secrets are bind mounts: host mode and owner. Mode 600 works only for the file's owner.
       assert.equal(
@@ -587,11 +611,13 @@ describe("deploy/compose.yaml", () => {
     }
     for (const [name, s] of proxies()) {
       const drain = mainCommand(name, s)!.parsed.get("drain-timeout");
-      const drainMs = drain ? durationMs(drain.value, `${name} ${drain.from}`) : DEFAULT_DRAIN_MS;
+      const drainMs =
+        (drain ? durationMs(drain.value, `${name} ${drain.from}`) : DEFAULT_DRAIN_MS) +
+        shutdownDelayMs(mainCommand(name, s)!);
       const grace = durationMs(s.stop_grace_period ?? "10s", `${name} stop_grace_period`);
       assert.ok(
         grace > drainMs,
-        `${name}: stop_grace_period ${grace / 1000}s must exceed the drain timeout ${drainMs / 1000}s`,
+        `${name}: stop_grace_period ${grace / 1000}s must exceed --shutdown-delay + --drain-timeout, ${drainMs / 1000}s`,
       );
     }
   });
@@ -685,10 +711,10 @@ function mebibytes(q: string | undefined, where: string): number {
   return Number(m[1]) * f;
 }
 
-describe("deploy/kubernetes/sidecar.yaml", () => {
+describe("docker/kubernetes/sidecar.yaml", () => {
   // kubectl reads YAML 1.1, where 0400 is octal (256); parse it the same way.
   const load = lazy(() => {
-    const docs = parseAllDocuments(read("deploy/kubernetes/sidecar.yaml"), { version: "1.1" })
+    const docs = parseAllDocuments(read("docker/kubernetes/sidecar.yaml"), { version: "1.1" })
       .map((d) => {
         assert.deepEqual(d.errors, [], "YAML errors");
         return d.toJS() as K8sObject;
@@ -902,11 +928,12 @@ describe("deploy/kubernetes/sidecar.yaml", () => {
     const { pod } = load();
     const { serve } = proxy();
     const drain = serve.parsed.get("drain-timeout");
-    const drainMs = drain ? durationMs(drain.value, `sidecar ${drain.from}`) : DEFAULT_DRAIN_MS;
+    const drainMs =
+      (drain ? durationMs(drain.value, `sidecar ${drain.from}`) : DEFAULT_DRAIN_MS) + shutdownDelayMs(serve);
     const grace = pod.terminationGracePeriodSeconds ?? 30;
     assert.ok(
       grace * 1000 > drainMs,
-      `terminationGracePeriodSeconds ${grace} must exceed the drain timeout ${drainMs / 1000}s (the app stops first, within the same period)`,
+      `terminationGracePeriodSeconds ${grace} must exceed --shutdown-delay + --drain-timeout, ${drainMs / 1000}s (the app stops first, within the same period)`,
     );
   });
 });
