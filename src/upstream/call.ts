@@ -130,6 +130,7 @@ export function apiMessage(body: string): string {
   } catch {
     // Not JSON: an HTML error page from a load balancer, say.
   }
-  text ??= body.replace(/<[^>]*>/g, " ");
+  // Masked before tags are stripped, or a secret holding "<…>" would come out in pieces.
+  text ??= maskSecrets(body).replace(/<[^>]*>/g, " ");
   return printable(maskSecrets(text)) || "(empty body)";
 }
