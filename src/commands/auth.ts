@@ -5,7 +5,8 @@ import { readPasswordFile } from "../session/credentials.js";
 import { promptPassword } from "./prompt.js";
 import { errorMessage } from "../errors.js";
 import { checkComputeUser, parseOptions } from "../config/options.js";
-import { AuthFailure } from "../session/api-auth.js";
+import { AuthFailure, isTimeout } from "../session/api-auth.js";
+import { maskSecrets } from "../secrets.js";
 import { VERSION } from "../version.js";
 import { API_OPTIONS, apiOptions, expiryNow, isUsage, saveCookie, when, withAuthClient } from "./api-options.js";
 import { exportLine } from "./shell-export.js";
@@ -34,7 +35,8 @@ Options:
   --api URL                 API endpoint; env OPC_API (alias OPC_ENDPOINT); required
   --cookie-file PATH        also write the cookie to PATH as a Netscape cookie file (mode 600) for curl -b
   --ca-file PATH            extra CA certificates (PEM) to trust for the API; env OPC_PROXY_CA_FILE
-  --timeout DUR             give up when the API does not answer within DUR (default 30s)
+  --timeout DUR             give up when the login is not over within DUR, however the API
+                            trickles its answer (default 30s)
   -h, --help                show this help
   --version                 show the version
 
@@ -56,7 +58,8 @@ export function authCommand(deps: AuthDeps = {}): Command {
   const now = deps.now ?? Date.now;
   return async (argv, io) => {
     const fail = (code: number, message: string): number => {
-      io.stderr.write(`opc-auth-proxy auth: ${message}\n`);
+      // Masked: an API error body may echo the password or the cookie sent.
+      io.stderr.write(`opc-auth-proxy auth: ${maskSecrets(message)}\n`);
       return code;
     };
     const p = parseOptions(argv, API_OPTIONS, io.env, true);
@@ -117,6 +120,8 @@ export function authCommand(deps: AuthDeps = {}): Command {
           `${err.message} (user ${user} at ${api.origin}; check the user name, which is case-sensitive, and ${where})`,
         );
       }
+      if (isTimeout(err))
+        return fail(EXIT_FAILURE, `${errorMessage(err)}; no login within --timeout ${opts.timeoutMs} ms`);
       return fail(isUsage(err) ? EXIT_USAGE : EXIT_FAILURE, errorMessage(err));
     }
     const expiry = expiryNow(issued, started);

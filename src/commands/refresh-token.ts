@@ -3,7 +3,8 @@
 
 import { errorMessage } from "../errors.js";
 import { parseHttpUrl, parseOptions } from "../config/options.js";
-import { AuthFailure } from "../session/api-auth.js";
+import { AuthFailure, isTimeout } from "../session/api-auth.js";
+import { maskSecrets } from "../secrets.js";
 import { decodeClaims } from "../session/cookie.js";
 import { nimbulaFor, readCookieFile, type CookieFileContent } from "../session/cookie-file.js";
 import { COOKIE_ENV, stripCookieName } from "../session/shared-cookie.js";
@@ -29,7 +30,8 @@ Options:
                             holds no token, OPC_COOKIE's is refreshed and the file is created
   --quiet                   print nothing, only update --cookie-file (errors still go to standard error)
   --ca-file PATH            extra CA certificates (PEM) to trust for the API; env OPC_PROXY_CA_FILE
-  --timeout DUR             give up when the API does not answer within DUR (default 30s)
+  --timeout DUR             give up when the refresh is not over within DUR, however the API
+                            trickles its answer (default 30s)
   -h, --help                show this help
   --version                 show the version
 
@@ -62,7 +64,8 @@ export function refreshTokenCommand(deps: RefreshTokenDeps = {}): Command {
   const now = deps.now ?? Date.now;
   return async (argv, io) => {
     const fail = (code: number, message: string): number => {
-      io.stderr.write(`opc-auth-proxy refresh_token: ${message}\n`);
+      // Masked: an API error body may echo the password or the cookie sent.
+      io.stderr.write(`opc-auth-proxy refresh_token: ${maskSecrets(message)}\n`);
       return code;
     };
     const p = parseOptions(argv, { ...API_OPTIONS, quiet: { type: "boolean" } }, io.env);
@@ -112,6 +115,11 @@ export function refreshTokenCommand(deps: RefreshTokenDeps = {}): Command {
       if (err instanceof AuthFailure && err.kind === "expired")
         return fail(EXIT_FAILURE, refusedMessage(err.message, t, now()));
       if (isUsage(err)) return fail(EXIT_USAGE, errorMessage(err));
+      if (isTimeout(err))
+        return fail(
+          EXIT_FAILURE,
+          `cannot refresh the token from ${t.from}: ${errorMessage(err)}; not done within --timeout ${opts.timeoutMs} ms`,
+        );
       return fail(EXIT_FAILURE, `cannot refresh the token from ${t.from}: ${errorMessage(err)}`);
     }
     const expiry = expiryNow(issued, started, t.sessionExpiresAt);

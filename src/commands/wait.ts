@@ -4,6 +4,7 @@
 import http from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { errorMessage } from "../errors.js";
+import { printable } from "../printable.js";
 import { DEFAULT_LISTEN, originOf, parseListen } from "../net/addresses.js";
 import { parseDuration, parseOptions, type OptionTable } from "../config/options.js";
 import { VERSION } from "../version.js";
@@ -148,11 +149,20 @@ function probe(
         if (body.length < 4096) body += c;
       });
       res.on("error", (err) => resolve({ ready: false, reason: errorMessage(err) }));
+      res.on("close", () => {
+        if (!res.complete) resolve({ ready: false, reason: `${res.statusCode}: the answer was cut off` });
+      });
       res.on("end", () => {
         if (res.statusCode === 200) return resolve({ ready: true });
         resolve({ ready: false, reason: `${res.statusCode}: ${messageOf(body)}` });
       });
     });
+    // The socket's timeout fires only on silence; a server that trickles bytes is cut by this one.
+    const whole = setTimeout(() => {
+      resolve({ ready: false, reason: `${describe(t)} did not finish answering within ${seconds(timeoutMs)}` });
+      req.destroy();
+    }, timeoutMs);
+    req.on("close", () => clearTimeout(whole));
     req.on("timeout", () => req.destroy(new Error(`no answer within ${seconds(timeoutMs)}`)));
     req.on("error", (err) => {
       const code = (err as NodeJS.ErrnoException).code;
@@ -172,12 +182,12 @@ function messageOf(body: string): string {
   try {
     const j = JSON.parse(body) as { message?: unknown; state?: unknown };
     if (typeof j.message === "string")
-      return typeof j.state === "string" ? `${j.message} (state ${j.state})` : j.message;
+      return printable(typeof j.state === "string" ? `${j.message} (state ${j.state})` : j.message, 500);
   } catch {
     // Not the proxy's JSON: something else answers on that address.
   }
-  const text = body.replace(/\s+/g, " ").trim();
-  return text ? text.slice(0, 200) : "(empty body)";
+  // Whatever answers there, its bytes reach a terminal: no escape sequences, a bounded length.
+  return printable(body) || "(empty body)";
 }
 
 function seconds(ms: number): string {

@@ -7,6 +7,7 @@ import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Forward } from "../proxy/forwarder.js";
 import type { SessionSnapshot } from "../session/events.js";
 import type { Registry } from "prom-client";
+import { maskSecrets } from "../secrets.js";
 import { statusJson, type ProxyFacts } from "./status.js";
 import type { Clock } from "../clock.js";
 import { mountStatusPage, type StatusPageOptions } from "./status-page.js";
@@ -50,7 +51,12 @@ export function createApp(opts: AppOptions): App {
     if (opts.facts().draining) {
       return c.json({ message: "the proxy is shutting down", code: "SHUTTING_DOWN", state: "draining" }, 503, noStore);
     }
-    if (!s.ready) return c.json({ message: s.reason ?? "no session", code: "NOT_READY", state: s.state }, 503, noStore);
+    if (!s.ready)
+      return c.json(
+        { message: maskSecrets(s.reason ?? "no session"), code: "NOT_READY", state: s.state },
+        503,
+        noStore,
+      );
     return c.json({ status: "ready", tokenExpiresAt: new Date(s.tokenExpiresAt!).toISOString() }, 200, noStore);
   });
 

@@ -1,6 +1,7 @@
 // Owns the JSON of /-/status: the session snapshot with readable times, and facts about the proxy.
 // Built from the snapshot only, which never holds the cookie or the password.
 
+import { maskSecrets } from "../secrets.js";
 import type { SessionSnapshot } from "../session/events.js";
 
 export interface ProxyFacts {
@@ -25,7 +26,7 @@ export function statusJson(s: SessionSnapshot, facts: ProxyFacts, now: number): 
     session: {
       state: s.state,
       ready: s.ready,
-      reason: s.reason ?? null,
+      reason: s.reason === undefined ? null : maskSecrets(s.reason),
       user: s.user,
       refreshing: s.refreshing,
       tokenExpiresAt: iso(s.tokenExpiresAt),
@@ -38,7 +39,9 @@ export function statusJson(s: SessionSnapshot, facts: ProxyFacts, now: number): 
       lastRefreshAt: iso(s.lastRefreshAt),
       next: s.next ? { action: s.next.action, at: iso(s.next.at) } : null,
       consecutiveFailures: s.consecutiveFailures,
-      lastError: s.lastError ? { ...s.lastError, at: iso(s.lastError.at) } : null,
+      lastError: s.lastError
+        ? { ...s.lastError, message: maskSecrets(s.lastError.message), at: iso(s.lastError.at) }
+        : null,
     },
     counters: s.counters,
   };

@@ -19,12 +19,17 @@ export interface TlsTrust {
   rejectUnauthorized: boolean;
 }
 
+/** Error code of a CONNECT the proxy answered with anything but 200 (403, 407, 502…). */
+export const TUNNEL_REFUSED = "ERR_TUNNEL_REFUSED";
+
 /**
  * An https API through `CONNECT host:443` at the proxy; TLS to the API runs inside the tunnel, so
  * the proxy sees neither cookie nor password. The API's trust settings also apply to an https://
- * proxy, whose certificate is often from the same corporate CA.
+ * proxy, whose certificate is often from the same corporate CA. `apiHost` (a name or an IP
+ * literal, without brackets) is what the API's certificate is checked against. A refused CONNECT
+ * fails the request with an error whose code is TUNNEL_REFUSED, never with the proxy's answer.
  */
-export function tunnelAgent(proxy: URL, pool: PooledOptions, trust: TlsTrust): http.Agent {
+export function tunnelAgent(proxy: URL, pool: PooledOptions, trust: TlsTrust, apiHost: string): http.Agent {
   const { timeout, ...pooling } = pool;
   // The credentials travel as a header, not in the URL the agent keeps (and prints under DEBUG=*).
   const bare = new URL(proxy.href);
@@ -36,12 +41,45 @@ export function tunnelAgent(proxy: URL, pool: PooledOptions, trust: TlsTrust): h
     ...trust,
     ...(authorization ? { headers: { "Proxy-Authorization": authorization } } : {}),
   });
+  // https-proxy-agent drops the host of IP targets before the TLS handshake in the tunnel, and Node
+  // then checks the certificate against "localhost". Check it against the API's own host, always.
+  const identity = {
+    checkServerIdentity: (_name: string, cert: tls.PeerCertificate) => tls.checkServerIdentity(apiHost, cert),
+  };
   // HttpsProxyAgent keeps its own `options` empty; Node merges these into every request's options,
   // which is where the TLS connection to the API (and the idle timeout of pooled sockets) reads them.
-  Object.assign((agent as unknown as { options: Record<string, unknown> }).options, { timeout, noDelay: true }, trust);
+  Object.assign(
+    (agent as unknown as { options: Record<string, unknown> }).options,
+    { timeout, noDelay: true },
+    trust,
+    identity,
+  );
+  failRefusedTunnels(agent);
   agent.protocol = "https:";
   agent.defaultPort = 443;
   return agent;
+}
+
+/**
+ * https-proxy-agent hands a refused CONNECT's answer (a 403 page, a 407) to the request as if the
+ * API had sent it, which would read as "login rejected". Turn it into a connection error instead.
+ */
+function failRefusedTunnels(agent: HttpsProxyAgent<string>): void {
+  const connect = agent.connect.bind(agent);
+  agent.connect = async (req, opts) => {
+    let answer: { statusCode: number; statusText: string } | undefined;
+    const onAnswer = (a: typeof answer) => (answer = a);
+    req.once("proxyConnect", onAnswer);
+    const socket = await connect(req, opts).finally(() => req.off("proxyConnect", onAnswer));
+    if (answer === undefined || answer.statusCode === 200) return socket;
+    socket.destroy();
+    const err: NodeJS.ErrnoException = new Error(
+      `the proxy refused the tunnel (CONNECT ${opts.host}:${opts.port}) with ${answer.statusCode} ${answer.statusText}`.trim(),
+    );
+    err.code = TUNNEL_REFUSED;
+    (err as { statusCode?: number }).statusCode = answer.statusCode;
+    throw err;
+  };
 }
 
 /**

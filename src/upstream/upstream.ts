@@ -32,6 +32,8 @@ export interface Upstream {
   readonly agent: http.Agent;
   /** How the API is reached: directly, or through a proxy from the environment. */
   readonly route: Route;
+  /** An extra CA was given (--ca-file): an untrusted certificate is then that file's fault. */
+  readonly extraCa: boolean;
   close(): void;
 }
 
@@ -56,7 +58,8 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
   let absolutePrefix = "";
   let proxyAuthorization: string | undefined;
   if (opts.agent) agent = opts.agent;
-  else if (route.kind === "proxy" && api.protocol === "https:") agent = tunnelAgent(route.url, pool, trust);
+  else if (route.kind === "proxy" && api.protocol === "https:")
+    agent = tunnelAgent(route.url, pool, trust, api.hostname.replace(/^\[|\]$/g, ""));
   else if (route.kind === "proxy") {
     const fwd = forwardAgent(route.url, pool, trust);
     agent = fwd.agent;
@@ -70,6 +73,7 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
     basePath: api.pathname.replace(/\/+$/, ""),
     agent,
     route,
+    extraCa: opts.ca !== undefined,
     close: () => agent.destroy(),
   };
 }

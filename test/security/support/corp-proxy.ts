@@ -18,7 +18,8 @@ export interface CorpProxy {
   close(): Promise<void>;
 }
 
-export async function startCorpProxy(targetPort: number): Promise<CorpProxy> {
+/** `refuseConnect`: answer every CONNECT with this status (403 a policy, 407 credentials) and an HTML page. */
+export async function startCorpProxy(targetPort: number, opts: { refuseConnect?: number } = {}): Promise<CorpProxy> {
   const sockets = new Set<Socket>();
   const upstreamAgent = new http.Agent({ keepAlive: true });
   const p: CorpProxy = { url: "", port: 0, tunnels: [], forwarded: [], connections: 0, close: async () => undefined };
@@ -45,6 +46,14 @@ export async function startCorpProxy(targetPort: number): Promise<CorpProxy> {
   });
   server.on("connect", (req: http.IncomingMessage, client: Socket, head: Buffer) => {
     p.tunnels.push({ target: req.url ?? "", auth: req.headers["proxy-authorization"] });
+    if (opts.refuseConnect !== undefined) {
+      const page = `<html><body>Access denied by corporate policy</body></html>`;
+      const challenge = opts.refuseConnect === 407 ? 'Proxy-Authenticate: Basic realm="corp"\r\n' : "";
+      client.end(
+        `HTTP/1.1 ${opts.refuseConnect} Refused\r\n${challenge}Content-Type: text/html\r\nContent-Length: ${page.length}\r\n\r\n${page}`,
+      );
+      return;
+    }
     const up = net.connect(targetPort, "127.0.0.1", () => {
       client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
       if (head.length > 0) up.write(head);
