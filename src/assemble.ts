@@ -127,7 +127,6 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
           new ProxyError(
             "SHUTTING_DOWN",
             `the proxy shut down before the API answered (--drain-timeout ${graceMs} ms)`,
-            503,
           ),
         );
         if (cut > 0)

@@ -4,7 +4,6 @@
 import { createAuthClient, type AuthClient } from "../session/api-auth.js";
 import { DEFAULT_SESSION_TTL_MS, expiryOf, type IssuedCookie } from "../session/cookie.js";
 import { writeCookieFile } from "../session/cookie-file.js";
-import { ProxyError } from "../errors.js";
 import { createUpstream } from "../upstream/upstream.js";
 import { parseDuration, parseHttpUrl, type OptionTable, type Parsed, readCaFile } from "../config/options.js";
 
@@ -77,8 +76,3 @@ export function saveCookie(
 }
 
 export const iso = (t: number): string => new Date(t).toISOString();
-
-/** A usage problem found after parsing (a bad HTTPS_PROXY, no password on stdin): exit 2. */
-export function isUsage(err: unknown): boolean {
-  return err instanceof ProxyError && err.status === 2;
-}

@@ -7,9 +7,9 @@ import { errorMessage } from "../errors.js";
 import { checkComputeUser, parseOptions } from "../config/options.js";
 import { AuthFailure } from "../session/api-auth.js";
 import { VERSION } from "../version.js";
-import { API_OPTIONS, apiOptions, expiryNow, iso, isUsage, saveCookie, withAuthClient } from "./api-options.js";
+import { API_OPTIONS, apiOptions, expiryNow, iso, saveCookie, withAuthClient } from "./api-options.js";
 import { exportLine } from "./shell-export.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command } from "./types.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeOf, type Command } from "./types.js";
 
 const USAGE = "Usage: opc-auth-proxy auth USER PASSWORD_FILE|- [--api URL] [--cookie-file PATH]";
 
@@ -86,7 +86,7 @@ export function authCommand(deps: AuthDeps = {}): Command {
       try {
         password = await promptPassword(io, `Password for ${user}: `);
       } catch (err) {
-        return fail(isUsage(err) ? EXIT_USAGE : EXIT_FAILURE, errorMessage(err));
+        return fail(exitCodeOf(err), errorMessage(err));
       }
     }
 
@@ -102,7 +102,7 @@ export function authCommand(deps: AuthDeps = {}): Command {
           `${err.message} (user ${user} at ${api.origin}; check the user name, which is case-sensitive, and ${where})`,
         );
       }
-      return fail(isUsage(err) ? EXIT_USAGE : EXIT_FAILURE, errorMessage(err));
+      return fail(exitCodeOf(err), errorMessage(err));
     }
     const expiry = expiryNow(issued, started);
     let code = EXIT_OK;

@@ -23,13 +23,13 @@ export function promptPassword(io: Pick<CommandIO, "stdin" | "stderr">, prompt =
       }
       stdin.pause();
       if (err) reject(err);
-      else if (buf === "") reject(new ProxyError("PASSWORD_FILE", "no password was given on standard input", 2));
+      else if (buf === "") reject(new ProxyError("USAGE", "no password was given on standard input"));
       else resolve(buf);
     };
     const onData = (chunk: Buffer | string) => {
       for (const ch of chunk.toString()) {
         if (ch === "\n" || ch === "\r") return finish();
-        if (tty && ch === "\u0003") return finish(new ProxyError("USAGE", "password prompt interrupted", 2));
+        if (tty && ch === "\u0003") return finish(new ProxyError("USAGE", "password prompt interrupted"));
         if (tty && (ch === "\u007f" || ch === "\b")) buf = buf.slice(0, -1);
         else buf += ch;
       }

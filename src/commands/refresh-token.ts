@@ -8,9 +8,9 @@ import { decodeClaims } from "../session/cookie.js";
 import { nimbulaFor, readCookieFile, type CookieFileContent } from "../session/cookie-file.js";
 import { COOKIE_ENV, stripCookieName } from "../session/shared-cookie.js";
 import { VERSION } from "../version.js";
-import { API_OPTIONS, apiOptions, expiryNow, iso, isUsage, saveCookie, withAuthClient } from "./api-options.js";
+import { API_OPTIONS, apiOptions, expiryNow, iso, saveCookie, withAuthClient } from "./api-options.js";
 import { exportLine } from "./shell-export.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command } from "./types.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeOf, type Command } from "./types.js";
 
 const USAGE = "Usage: opc-auth-proxy refresh_token [--api URL] [--cookie-file PATH] [--quiet]";
 
@@ -109,7 +109,7 @@ export function refreshTokenCommand(deps: RefreshTokenDeps = {}): Command {
     } catch (err) {
       if (err instanceof AuthFailure && err.kind === "expired")
         return fail(EXIT_FAILURE, refusedMessage(err.message, t, now()));
-      if (isUsage(err)) return fail(EXIT_USAGE, errorMessage(err));
+      if (exitCodeOf(err) === EXIT_USAGE) return fail(EXIT_USAGE, errorMessage(err));
       return fail(EXIT_FAILURE, `cannot refresh the token from ${t.from}: ${errorMessage(err)}`);
     }
     const expiry = expiryNow(issued, started, t.sessionExpiresAt);

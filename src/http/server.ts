@@ -156,14 +156,12 @@ async function removeStaleSocket(path: string): Promise<void> {
     throw new ProxyError(
       "CONFIG_INVALID",
       `--listen unix:${path}: ${path} exists and is not a socket; refusing to replace it`,
-      2,
     );
   }
   if (await socketAnswers(path)) {
     throw new ProxyError(
       "LISTEN_FAILED",
       `--listen unix:${path}: another process is listening on it; stop it or pick another path`,
-      1,
     );
   }
   await unlink(path);
@@ -175,16 +173,15 @@ function listenError(err: NodeJS.ErrnoException, address: ListenAddress): ProxyE
     return new ProxyError(
       "LISTEN_FAILED",
       `--listen ${where}: the address is already in use; pick another port with --listen or OPC_PROXY_LISTEN`,
-      1,
     );
   }
   if (err.code === "EACCES") {
-    return new ProxyError("LISTEN_FAILED", `--listen ${where}: permission denied; use a port above 1023`, 1);
+    return new ProxyError("LISTEN_FAILED", `--listen ${where}: permission denied; use a port above 1023`);
   }
   if (err.code === "EADDRNOTAVAIL" || err.code === "ENOTFOUND") {
-    return new ProxyError("LISTEN_FAILED", `--listen ${where}: no such local address`, 1);
+    return new ProxyError("LISTEN_FAILED", `--listen ${where}: no such local address`);
   }
-  return new ProxyError("LISTEN_FAILED", `--listen ${where}: ${err.message}`, 1);
+  return new ProxyError("LISTEN_FAILED", `--listen ${where}: ${err.message}`);
 }
 
 export { originOf };

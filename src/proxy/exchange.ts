@@ -7,7 +7,7 @@ import type { Readable } from "node:stream";
 import { ProxyError, errorMessage } from "../errors.js";
 import { ReplayableBody, emptyBody, hasBody, type ReplayBudget } from "./body.js";
 import { requestHeaders, responseHeaders } from "./headers.js";
-import { sendError } from "./respond.js";
+import { sendError } from "../http/respond.js";
 
 /** What the forwarder needs from a session; a SessionManager provides it. */
 export interface SessionHandle {
@@ -144,7 +144,7 @@ export class Exchange {
     } catch (err) {
       // A response Node cannot relay (say, an invalid status line) must not take the process down.
       upstream.destroy();
-      this.fail(new ProxyError("API_ERROR", `the API's response cannot be relayed: ${errorMessage(err)}`, 502));
+      this.fail(new ProxyError("API_ERROR", `the API's response cannot be relayed: ${errorMessage(err)}`));
     }
   }
 
@@ -155,7 +155,6 @@ export class Exchange {
         new ProxyError(
           "API_TIMEOUT",
           `the API sent nothing for ${this.deps.upstreamTimeoutMs} ms (--upstream-timeout)`,
-          504,
         ),
       );
     }
@@ -166,7 +165,7 @@ export class Exchange {
       return;
     }
     const message = this.deps.describeError?.(err) ?? `cannot reach the API: ${code ? `${code} ` : ""}${err.message}`;
-    this.fail(new ProxyError("API_UNREACHABLE", message, 502));
+    this.fail(new ProxyError("API_UNREACHABLE", message));
   }
 
   private async onUnauthorized(fwd: ForwardRequest, upstream: IncomingMessage): Promise<void> {
@@ -194,7 +193,7 @@ export class Exchange {
     this.body?.drain();
     const replay = this.body ? await this.body.replay() : emptyBody();
     if (!replay) {
-      return this.fail(new ProxyError("API_UNREACHABLE", "the API closed the connection", 502));
+      return this.fail(new ProxyError("API_UNREACHABLE", "the API closed the connection"));
     }
     this.retried = why;
     this.attempt(this.session.current() ?? cookie, replay);
@@ -243,7 +242,7 @@ export class Exchange {
   }
 
   private fail(err: unknown): void {
-    const pe = err instanceof ProxyError ? err : new ProxyError("API_ERROR", errorMessage(err), 502);
+    const pe = err instanceof ProxyError ? err : new ProxyError("API_ERROR", errorMessage(err));
     this.error = pe.code;
     if (this.res.headersSent) this.res.destroy();
     else sendError(this.res, pe);

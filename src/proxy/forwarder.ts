@@ -8,7 +8,7 @@ import type { Upstream } from "../upstream/upstream.js";
 import { ProxyError, errorMessage } from "../errors.js";
 import { Exchange, type ExchangeRecord, type ForwardRequest, type SessionHandle } from "./exchange.js";
 import { ReplayBudget } from "./body.js";
-import { sendError } from "./respond.js";
+import { sendError } from "../http/respond.js";
 
 const DEFAULT_REPLAY_BUDGET = 64 * 1024 * 1024;
 
@@ -56,9 +56,9 @@ export function createForwarder(opts: ForwarderOptions): Forward {
     upstreamTimeoutMs: opts.upstreamTimeoutMs,
     send(fwd: ForwardRequest, res: ServerResponse) {
       middleware(fwd as unknown as IncomingMessage, res, (err?: unknown) => {
-        if (!res.headersSent) sendError(res, new ProxyError("API_ERROR", `cannot forward: ${errorMessage(err)}`, 502));
+        if (!res.headersSent) sendError(res, new ProxyError("API_ERROR", `cannot forward: ${errorMessage(err)}`));
       }).catch((err: unknown) => {
-        if (!res.headersSent) sendError(res, new ProxyError("API_ERROR", `cannot forward: ${errorMessage(err)}`, 502));
+        if (!res.headersSent) sendError(res, new ProxyError("API_ERROR", `cannot forward: ${errorMessage(err)}`));
       });
     },
     onDone: opts.onExchange,

@@ -5,22 +5,21 @@ import { ProxyError } from "../errors.js";
 import { apiMessage, call } from "../upstream/call.js";
 import type { Upstream } from "../upstream/upstream.js";
 import { COOKIE_NAME, findNimbula, type IssuedCookie } from "./cookie.js";
+import type { FailureKind } from "./events.js";
 
 export const V3_JSON = "application/oracle-compute-v3+json";
 
-/**
- * How a failed login or refresh should be treated:
- * - rejected: the API said no to these credentials; retrying soon would lock the account.
- * - expired: (refresh only) the token or session is over; only a new login helps.
- * - transient: network, timeout, 5xx, 429 or an unexpected answer; back off and try again.
- */
-export type FailureKind = "rejected" | "expired" | "transient";
-
+/** A failed authenticate or refresh call; `kind` is never "credentials" (that is the password source's). */
 export class AuthFailure extends Error {
-  readonly kind: FailureKind;
+  readonly kind: Exclude<FailureKind, "credentials">;
   readonly status: number | undefined;
 
-  constructor(kind: FailureKind, message: string, status?: number, options?: { cause?: unknown }) {
+  constructor(
+    kind: Exclude<FailureKind, "credentials">,
+    message: string,
+    status?: number,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = "AuthFailure";
     this.kind = kind;

@@ -10,7 +10,7 @@ import { AuthFailure, type AuthClient } from "./api-auth.js";
 import { DEFAULT_RETRY_POLICY, rejectedWait, renewDelay, transientWait, type RetryPolicy } from "./backoff.js";
 import { decodeClaims, expiryOf, findNimbula, type CookieExpiry, type IssuedCookie } from "./cookie.js";
 import type {
-  FailureClass,
+  FailureKind,
   SessionCounters,
   SessionEvents,
   SessionOp,
@@ -444,12 +444,12 @@ export class SessionManager extends EventEmitter<SessionEvents> {
   }
 
   private fail503(): never {
-    if (this.phase === "stopped") throw new ProxyError("SHUTTING_DOWN", "the proxy is shutting down", 503);
-    throw new ProxyError("NO_SESSION", `no session with the Compute API: ${this.reason()}`, 503);
+    if (this.phase === "stopped") throw new ProxyError("SHUTTING_DOWN", "the proxy is shutting down");
+    throw new ProxyError("NO_SESSION", `no session with the Compute API: ${this.reason()}`);
   }
 }
 
-function classify(err: unknown): FailureClass {
+function classify(err: unknown): FailureKind {
   if (err instanceof AuthFailure) return err.kind;
   if (err instanceof ProxyError && err.code === "PASSWORD_FILE") return "credentials";
   return "transient";

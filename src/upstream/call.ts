@@ -55,7 +55,7 @@ export function call(upstream: Upstream, req: CallRequest): Promise<CallResponse
     );
     r.setTimeout(req.timeoutMs, () =>
       r.destroy(
-        new ProxyError("API_TIMEOUT", `the API at ${upstream.origin} did not answer within ${req.timeoutMs} ms`, 504),
+        new ProxyError("API_TIMEOUT", `the API at ${upstream.origin} did not answer within ${req.timeoutMs} ms`),
       ),
     );
     r.on("error", (err) => reject(err instanceof ProxyError ? err : unreachable(upstream, err)));
@@ -64,7 +64,7 @@ export function call(upstream: Upstream, req: CallRequest): Promise<CallResponse
 }
 
 function unreachable(upstream: Upstream, err: Error): ProxyError {
-  return new ProxyError("API_UNREACHABLE", describeNetError(upstream, err), 502, { cause: err });
+  return new ProxyError("API_UNREACHABLE", describeNetError(upstream, err), { cause: err });
 }
 
 /** The `message` of a Compute API JSON error body, or a short excerpt of whatever came back. */
