@@ -113,8 +113,14 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
     registry: metrics.registry,
     clock,
     guard: createGuard(settings),
+    log: log.child({ component: "http" }),
   });
-  const listening = await listen(app, settings.listen, limitsFor(settings.upstreamTimeoutMs, deps.serverLimits));
+  const listening = await listen(
+    app,
+    settings.listen,
+    limitsFor(settings.upstreamTimeoutMs, deps.serverLimits),
+    log.child({ component: "http" }),
+  );
   return {
     url: listening.url,
     session,

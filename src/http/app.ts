@@ -9,6 +9,8 @@ import type { SessionSnapshot } from "../session/events.js";
 import type { Registry } from "prom-client";
 import { statusJson, type ProxyFacts } from "./status.js";
 import type { Clock } from "../clock.js";
+import { silentLogger, type Logger } from "../log.js";
+import { createOnError } from "./on-error.js";
 
 export interface AppOptions {
   forward: Forward;
@@ -16,6 +18,8 @@ export interface AppOptions {
   facts(): ProxyFacts;
   registry: Registry;
   clock: Clock;
+  /** Where errors that escape every handler are logged (once, with a request id); default: nowhere. */
+  log?: Logger;
   /** Runs before forwarding and before control endpoints; returns a response to refuse. */
   guard?(c: { env: HttpBindings }): Response | undefined;
 }
@@ -71,7 +75,7 @@ export function createApp(opts: AppOptions): App {
     );
   });
 
-  app.onError((err, c) => c.json({ message: `internal error: ${err.message}`, code: "API_ERROR" }, 500, noStore));
+  app.onError(createOnError(opts.log ?? silentLogger));
 
   return app;
 }

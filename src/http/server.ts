@@ -8,6 +8,7 @@ import { connect, type AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { ProxyError } from "../errors.js";
 import { originOf, type ListenAddress } from "../net/addresses.js";
+import { silentLogger, type Logger } from "../log.js";
 import type { App } from "./app.js";
 import { onClientError, onConnect, requestErrorResponse } from "./socket-replies.js";
 
@@ -64,6 +65,7 @@ export async function listen(
   app: App,
   address: ListenAddress,
   limits: ServerLimits = DEFAULT_LIMITS,
+  log: Logger = silentLogger,
 ): Promise<Listening> {
   const server = http.createServer(
     {
@@ -79,7 +81,7 @@ export async function listen(
     getRequestListener(app.fetch, {
       autoCleanupIncoming: false,
       overrideGlobalObjects: false,
-      errorHandler: requestErrorResponse,
+      errorHandler: (err) => requestErrorResponse(err, log),
     }),
   );
   server.timeout = limits.idleTimeoutMs;
