@@ -11,9 +11,9 @@ import { sendError } from "../http/respond.js";
 
 /** What the forwarder needs from a session; a SessionManager provides it. */
 export interface SessionHandle {
-  current(): string | undefined;
-  cookie(): Promise<string>;
-  unauthorized(used: string): Promise<string>;
+  currentCookie(): string | undefined;
+  waitForCookie(): Promise<string>;
+  reportUnauthorized(used: string): Promise<string>;
   adopt(setCookie: string | readonly string[] | undefined, used: string): void;
 }
 
@@ -81,10 +81,10 @@ export class Exchange {
       // The client went away mid-upload: stop the upstream request too.
       if (!req.complete) this.current?.emit("aborted");
     });
-    let cookie = this.session.current();
+    let cookie = this.session.currentCookie();
     if (cookie === undefined) {
       try {
-        cookie = await this.session.cookie();
+        cookie = await this.session.waitForCookie();
       } catch (err) {
         if (hasBody(req)) req.resume();
         return this.fail(err);
@@ -175,13 +175,13 @@ export class Exchange {
     const replay = this.body ? await this.body.replay() : emptyBody();
     if (!replay || first === undefined) {
       // Too large to send again: the client gets this 401; the next request gets a new session.
-      this.session.unauthorized(fwd.cookie).catch(() => undefined);
+      this.session.reportUnauthorized(fwd.cookie).catch(() => undefined);
       this.deliverBuffered(upstream, first ?? Buffer.alloc(0));
       return;
     }
     let cookie: string;
     try {
-      cookie = await this.session.unauthorized(fwd.cookie);
+      cookie = await this.session.reportUnauthorized(fwd.cookie);
     } catch (err) {
       return this.fail(err);
     }
@@ -196,7 +196,7 @@ export class Exchange {
       return this.fail(new ProxyError("API_UNREACHABLE", "the API closed the connection"));
     }
     this.retried = why;
-    this.attempt(this.session.current() ?? cookie, replay);
+    this.attempt(this.session.currentCookie() ?? cookie, replay);
   }
 
   private deliver(upstream: IncomingMessage): void {
