@@ -81,73 +81,90 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
     random: deps.random ?? systemRandom,
     policy: deps.policy,
   });
-  logSessionEvents(session, log.child({ component: "session" }));
-  const history = new SessionHistory({ clock }).subscribe(session);
-  // Before anything can ask for a cookie: a still-valid one from a previous run saves a login.
-  await shareCookie({
-    session,
-    api: settings.api,
-    cookieFile: settings.cookieFile,
-    env: deps.env,
-    clock,
-    log: log.child({ component: "session" }),
-  });
-  const metrics = createMetrics(session, { processMetrics: deps.processMetrics });
-  const requestLog = log.child({ component: "proxy" });
-  const forward = createForwarder({
-    upstream,
-    sessionFor: () => session,
-    maxReplayBytes: settings.maxReplayBytes,
-    upstreamTimeoutMs: settings.upstreamTimeoutMs,
-    insecureSkipTlsVerify: settings.insecureSkipTlsVerify,
-    onExchange: (r) => {
-      metrics.observeExchange(r);
-      history.observeExchange(r);
-      // One vocabulary with the metric's label: retried is "no", "401" or "reset".
-      requestLog.info({ event: "request", ...r, retried: r.retried || "no" }, `${r.method} ${r.path} ${r.status}`);
-    },
-  });
-  let draining = false;
-  const startedAt = clock.now();
-  const app = createApp({
-    forward,
-    snapshot: () => session.snapshot(),
-    facts: () => ({
-      version: VERSION,
-      api: upstream.origin + upstream.basePath,
-      listen: settings.listenText,
-      startedAt,
-      draining,
-    }),
-    registry: metrics.registry,
-    clock,
-    guard: createGuard(settings),
-    statusPage: { history: () => history.toJSON() },
-  });
-  const listening = await listen(app, settings.listen, limitsFor(settings.upstreamTimeoutMs, deps.serverLimits));
-  return {
-    url: listening.url,
-    session,
-    upstream,
-    listening,
-    unready() {
-      draining = true;
-    },
-    async shutdown(graceMs) {
-      draining = true;
-      await listening.drain(graceMs, () => {
-        const cut = forward.cutAll(
-          new ProxyError(
-            "SHUTTING_DOWN",
-            `the proxy shut down before the API answered (--drain-timeout ${graceMs} ms)`,
-            503,
-          ),
-        );
-        if (cut > 0)
-          log.warn({ event: "drain_cut", requests: cut }, `drain timeout: ${cut} request(s) still in flight were cut`);
-      });
-      session.stop();
-      upstream.close();
-    },
-  };
+  // From here on, a failed start (the port is taken, the cookie file unreadable) closes what it
+  // opened: the upstream agent and any resume in flight. Building the session above does no I/O.
+  try {
+    logSessionEvents(session, log.child({ component: "session" }));
+    // Subscribed before shareCookie, so a resumed session is on the timeline too.
+    const history = new SessionHistory({ clock }).subscribe(session);
+    // Before anything can ask for a cookie: a still-valid one from a previous run saves a login.
+    await shareCookie({
+      session,
+      api: settings.api,
+      cookieFile: settings.cookieFile,
+      env: deps.env,
+      clock,
+      log: log.child({ component: "session" }),
+    });
+    const metrics = createMetrics(session, { processMetrics: deps.processMetrics });
+    const requestLog = log.child({ component: "proxy" });
+    const forward = createForwarder({
+      upstream,
+      sessionFor: () => session,
+      maxReplayBytes: settings.maxReplayBytes,
+      upstreamTimeoutMs: settings.upstreamTimeoutMs,
+      insecureSkipTlsVerify: settings.insecureSkipTlsVerify,
+      onExchange: (r) => {
+        metrics.observeExchange(r);
+        history.observeExchange(r);
+        // One vocabulary with the metric's label: retried is "no", "401" or "reset".
+        requestLog.info({ event: "request", ...r, retried: r.retried || "no" }, `${r.method} ${r.path} ${r.status}`);
+      },
+    });
+    let draining = false;
+    const startedAt = clock.now();
+    const app = createApp({
+      forward,
+      snapshot: () => session.snapshot(),
+      facts: () => ({
+        version: VERSION,
+        api: upstream.origin + upstream.basePath,
+        listen: settings.listenText,
+        startedAt,
+        draining,
+      }),
+      registry: metrics.registry,
+      clock,
+      guard: createGuard(settings),
+      log: log.child({ component: "http" }),
+      statusPage: { history: () => history.toJSON() },
+    });
+    const listening = await listen(
+      app,
+      settings.listen,
+      limitsFor(settings.upstreamTimeoutMs, deps.serverLimits),
+      log.child({ component: "http" }),
+    );
+    return {
+      url: listening.url,
+      session,
+      upstream,
+      listening,
+      unready() {
+        draining = true;
+      },
+      async shutdown(graceMs) {
+        draining = true;
+        await listening.drain(graceMs, () => {
+          const cut = forward.cutAll(
+            new ProxyError(
+              "SHUTTING_DOWN",
+              `the proxy shut down before the API answered (--drain-timeout ${graceMs} ms)`,
+            ),
+          );
+          if (cut > 0)
+            log.warn(
+              { event: "drain_cut", requests: cut },
+              `drain timeout: ${cut} request(s) still in flight were cut`,
+            );
+        });
+        session.stop();
+        upstream.close();
+      },
+    };
+  } catch (err) {
+    session.stop();
+    upstream.close();
+    throw err;
+  }
 }

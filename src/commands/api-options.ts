@@ -4,7 +4,6 @@
 import { createAuthClient, type AuthClient } from "../session/api-auth.js";
 import { DEFAULT_SESSION_TTL_MS, expiryOf, type IssuedCookie } from "../session/cookie.js";
 import { writeCookieFile } from "../session/cookie-file.js";
-import { ProxyError } from "../errors.js";
 import { untilAborted } from "./interrupt.js";
 import { createUpstream } from "../upstream/upstream.js";
 import {
@@ -101,9 +100,4 @@ export function when(t: number, now: number): string {
         ? `${minutes} min`
         : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
   return `${iso(t)} (${t >= now ? `in ${span}` : `${span} ago`})`;
-}
-
-/** A usage problem found after parsing (a bad HTTPS_PROXY, no password on stdin): exit 2. */
-export function isUsage(err: unknown): boolean {
-  return err instanceof ProxyError && err.status === 2;
 }

@@ -8,10 +8,10 @@ import { checkComputeUser, parseOptions } from "../config/options.js";
 import { AuthFailure, isTimeout } from "../session/api-auth.js";
 import { maskSecrets } from "../secrets.js";
 import { VERSION } from "../version.js";
-import { API_OPTIONS, apiOptions, expiryNow, isUsage, saveCookie, when, withAuthClient } from "./api-options.js";
+import { API_OPTIONS, apiOptions, expiryNow, saveCookie, when, withAuthClient } from "./api-options.js";
 import { exportLine } from "./shell-export.js";
 import { EXIT_INTERRUPTED, Interrupted } from "./interrupt.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command } from "./types.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeOf, type Command } from "./types.js";
 
 const USAGE = "Usage: opc-auth-proxy auth [USER [PASSWORD_FILE|-]] [--api URL] [--cookie-file PATH]";
 const USER_ENV = ["OPC_USER", "OPC_COMPUTE_USER"];
@@ -103,7 +103,7 @@ export function authCommand(deps: AuthDeps = {}): Command {
         password = await promptPassword(io, `Password for ${user}: `);
       } catch (err) {
         if (err instanceof Interrupted) return fail(EXIT_INTERRUPTED, `${err.message}; not logged in`);
-        return fail(isUsage(err) ? EXIT_USAGE : EXIT_FAILURE, errorMessage(err));
+        return fail(exitCodeOf(err), errorMessage(err));
       }
     }
 
@@ -122,7 +122,7 @@ export function authCommand(deps: AuthDeps = {}): Command {
       }
       if (isTimeout(err))
         return fail(EXIT_FAILURE, `${errorMessage(err)}; no login within --timeout ${opts.timeoutMs} ms`);
-      return fail(isUsage(err) ? EXIT_USAGE : EXIT_FAILURE, errorMessage(err));
+      return fail(exitCodeOf(err), errorMessage(err));
     }
     const expiry = expiryNow(issued, started);
     let code = EXIT_OK;

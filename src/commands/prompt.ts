@@ -29,7 +29,7 @@ export function promptPassword(
       }
       stdin.pause();
       if (err) reject(err);
-      else if (buf === "") reject(new ProxyError("PASSWORD_FILE", "no password was given on standard input", 2));
+      else if (buf === "") reject(new ProxyError("USAGE", "no password was given on standard input"));
       else resolve(buf);
     };
     const onData = (chunk: Buffer | string) => {

@@ -9,10 +9,10 @@ import { decodeClaims } from "../session/cookie.js";
 import { nimbulaFor, readCookieFile, type CookieFileContent } from "../session/cookie-file.js";
 import { COOKIE_ENV, stripCookieName } from "../session/shared-cookie.js";
 import { VERSION } from "../version.js";
-import { API_OPTIONS, apiOptions, expiryNow, isUsage, saveCookie, when, withAuthClient } from "./api-options.js";
+import { API_OPTIONS, apiOptions, expiryNow, saveCookie, when, withAuthClient } from "./api-options.js";
 import { exportLine } from "./shell-export.js";
 import { EXIT_INTERRUPTED, Interrupted } from "./interrupt.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command } from "./types.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeOf, type Command } from "./types.js";
 
 const USAGE = "Usage: opc-auth-proxy refresh_token [--api URL] [--cookie-file PATH] [--quiet]";
 
@@ -114,7 +114,7 @@ export function refreshTokenCommand(deps: RefreshTokenDeps = {}): Command {
       if (err instanceof Interrupted) return fail(EXIT_INTERRUPTED, `${err.message}; the token was not refreshed`);
       if (err instanceof AuthFailure && err.kind === "expired")
         return fail(EXIT_FAILURE, refusedMessage(err.message, t, now()));
-      if (isUsage(err)) return fail(EXIT_USAGE, errorMessage(err));
+      if (exitCodeOf(err) === EXIT_USAGE) return fail(EXIT_USAGE, errorMessage(err));
       if (isTimeout(err))
         return fail(
           EXIT_FAILURE,

@@ -13,7 +13,7 @@ import { createLogger, type Logger } from "../log.js";
 import { DEMO_PASSWORD, DEMO_USER, startSimulator, type RunningSimulator } from "../simulator/index.js";
 import { VERSION } from "../version.js";
 import { SERVE_HELP } from "./serve-help.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command, type CommandIO } from "./types.js";
+import { EXIT_OK, EXIT_USAGE, exitCodeOf, type Command, type CommandIO } from "./types.js";
 
 export const serve: Command = async (argv, io) => {
   let config: Readonly<Config>;
@@ -39,8 +39,7 @@ export const serve: Command = async (argv, io) => {
       io.stderr.write(`opc-auth-proxy serve: ${err.message}\n`);
       return EXIT_INTERRUPTED;
     }
-    const code =
-      err instanceof ProxyError && err.code === "CONFIG_INVALID" && err.status === 2 ? EXIT_USAGE : EXIT_FAILURE;
+    const code = exitCodeOf(err);
     log.fatal({ event: "fatal", code: err instanceof ProxyError ? err.code : undefined }, errorMessage(err));
     log.flush();
     io.stderr.write(`opc-auth-proxy serve: ${errorMessage(err)}\n`);

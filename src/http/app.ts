@@ -11,6 +11,8 @@ import { maskSecrets } from "../secrets.js";
 import { statusJson, type ProxyFacts } from "./status.js";
 import type { Clock } from "../clock.js";
 import { mountStatusPage, type StatusPageOptions } from "./status-page.js";
+import { silentLogger, type Logger } from "../log.js";
+import { createOnError } from "./on-error.js";
 
 export interface AppOptions {
   forward: Forward;
@@ -18,6 +20,8 @@ export interface AppOptions {
   facts(): ProxyFacts;
   registry: Registry;
   clock: Clock;
+  /** Where errors that escape every handler are logged (once, with a request id); default: nowhere. */
+  log?: Logger;
   /** Runs before forwarding and before control endpoints; returns a response to refuse. */
   guard?(c: { env: HttpBindings }): Response | undefined;
   /** Serves the status page (GET /-/, /-/events, /-/assets/...) when given. */
@@ -82,7 +86,7 @@ export function createApp(opts: AppOptions): App {
     );
   });
 
-  app.onError((err, c) => c.json({ message: `internal error: ${err.message}`, code: "API_ERROR" }, 500, noStore));
+  app.onError(createOnError(opts.log ?? silentLogger));
 
   return app;
 }

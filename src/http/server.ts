@@ -8,6 +8,7 @@ import { connect, type AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { ProxyError } from "../errors.js";
 import { originOf, type ListenAddress } from "../net/addresses.js";
+import { silentLogger, type Logger } from "../log.js";
 import type { App } from "./app.js";
 import { closeWhenIdle } from "./close-when-idle.js";
 import { onClientError, onConnect, requestErrorResponse } from "./socket-replies.js";
@@ -65,6 +66,7 @@ export async function listen(
   app: App,
   address: ListenAddress,
   limits: ServerLimits = DEFAULT_LIMITS,
+  log: Logger = silentLogger,
 ): Promise<Listening> {
   const server = http.createServer({
     maxHeaderSize: limits.maxHeaderBytes,
@@ -80,7 +82,7 @@ export async function listen(
   const handle = getRequestListener(app.fetch, {
     autoCleanupIncoming: false,
     overrideGlobalObjects: false,
-    errorHandler: requestErrorResponse,
+    errorHandler: (err) => requestErrorResponse(err, log),
   });
   server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
     closing.track(res);
@@ -160,14 +162,12 @@ async function removeStaleSocket(path: string): Promise<void> {
     throw new ProxyError(
       "CONFIG_INVALID",
       `--listen unix:${path}: ${path} exists and is not a socket; refusing to replace it`,
-      2,
     );
   }
   if (await socketAnswers(path)) {
     throw new ProxyError(
       "LISTEN_FAILED",
       `--listen unix:${path}: another process is listening on it; stop it or pick another path`,
-      1,
     );
   }
   await unlink(path);
@@ -179,16 +179,15 @@ function listenError(err: NodeJS.ErrnoException, address: ListenAddress): ProxyE
     return new ProxyError(
       "LISTEN_FAILED",
       `--listen ${where}: the address is already in use; pick another port with --listen or OPC_PROXY_LISTEN`,
-      1,
     );
   }
   if (err.code === "EACCES") {
-    return new ProxyError("LISTEN_FAILED", `--listen ${where}: permission denied; use a port above 1023`, 1);
+    return new ProxyError("LISTEN_FAILED", `--listen ${where}: permission denied; use a port above 1023`);
   }
   if (err.code === "EADDRNOTAVAIL" || err.code === "ENOTFOUND") {
-    return new ProxyError("LISTEN_FAILED", `--listen ${where}: no such local address`, 1);
+    return new ProxyError("LISTEN_FAILED", `--listen ${where}: no such local address`);
   }
-  return new ProxyError("LISTEN_FAILED", `--listen ${where}: ${err.message}`, 1);
+  return new ProxyError("LISTEN_FAILED", `--listen ${where}: ${err.message}`);
 }
 
 export { originOf };

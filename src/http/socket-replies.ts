@@ -5,7 +5,9 @@
 import { STATUS_CODES, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { ErrorCode } from "../errors.js";
+import { silentLogger, type Logger } from "../log.js";
 import { FORWARDED_METHODS } from "./guards.js";
+import { errorResponse } from "./on-error.js";
 
 /** What the parser's error codes mean for the client, in the words of the fix. */
 function parserReply(code: string | undefined, maxHeaderBytes: number): [number, string] {
@@ -91,13 +93,12 @@ const KNOWN_REQUEST_ERRORS = new Set([
   "Invalid absolute URL",
 ]);
 
-export function requestErrorResponse(err: unknown): Response {
-  if (!(err instanceof Error) || err.name !== "RequestError") {
-    return new Response(JSON.stringify({ message: "internal error", code: "API_ERROR" }), {
-      status: 500,
-      headers: { "content-type": "application/json", "cache-control": "no-store" },
-    });
-  }
+/**
+ * @hono/node-server's `errorHandler`: a request it cannot build is a 400 BAD_REQUEST; anything else
+ * is a bug, answered with a generic 500 and logged once (see on-error.ts).
+ */
+export function requestErrorResponse(err: unknown, log: Logger = silentLogger): Response {
+  if (!(err instanceof Error) || err.name !== "RequestError") return errorResponse(err, log);
   const what = KNOWN_REQUEST_ERRORS.has(err.message) ? err.message : "Invalid request";
   const message =
     what === "Missing host header"

@@ -7,13 +7,15 @@ import type { Readable } from "node:stream";
 import { ProxyError, errorMessage } from "../errors.js";
 import { ReplayableBody, emptyBody, hasBody, type ReplayBudget } from "./body.js";
 import { requestHeaders, responseHeaders } from "./headers.js";
-import { sendError } from "./respond.js";
+import { sendError } from "../http/respond.js";
+import { collect, deliverBuffered } from "./buffered-response.js";
+import { standIn, type Attempt, type AttemptEvents } from "./http-proxy-adapter.js";
 
 /** What the forwarder needs from a session; a SessionManager provides it. */
 export interface SessionHandle {
-  current(): string | undefined;
-  cookie(): Promise<string>;
-  unauthorized(used: string): Promise<string>;
+  currentCookie(): string | undefined;
+  waitForCookie(): Promise<string>;
+  reportUnauthorized(used: string): Promise<string>;
   adopt(setCookie: string | readonly string[] | undefined, used: string): void;
 }
 
@@ -34,37 +36,23 @@ export interface ExchangeDeps {
   maxReplayBytes: number;
   replayBudget: ReplayBudget;
   upstreamTimeoutMs: number;
-  /** Starts one attempt: hands the stand-in request to http-proxy-middleware. */
-  send(fwd: ForwardRequest, res: ServerResponse): void;
+  /** Starts one attempt: hands the stand-in request to http-proxy-middleware (http-proxy-adapter.ts). */
+  send(req: Readable, res: ServerResponse): void;
   onDone?(record: ExchangeRecord): void;
   /** The message for a failed connection to the API (TLS trust, proxy); a generic one if absent. */
   describeError?(err: Error): string;
 }
 
-/** What http-proxy sees as "the request": the body stream plus the fields it reads. */
-export type ForwardRequest = Readable & {
-  method: string;
-  url: string;
-  headers: Record<string, string | string[] | number | undefined>;
-  httpVersion: string;
-  socket: IncomingMessage["socket"];
-  exchange: Exchange;
-  cookie: string;
-  proxyReq?: ClientRequest;
-  responded?: boolean;
-  timedOut?: boolean;
-};
-
 const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
 const MAX_401_BODY = 64 * 1024;
 
-export class Exchange {
+export class Exchange implements AttemptEvents {
   private readonly started = performance.now();
   private body: ReplayableBody | undefined;
   private retried: ExchangeRecord["retried"] = false;
   private finished = false;
   private error: string | undefined;
-  private current: ForwardRequest | undefined;
+  private current: Attempt | undefined;
   private cutByProxy = false;
 
   constructor(
@@ -79,12 +67,12 @@ export class Exchange {
     res.once("close", () => this.closed());
     req.once("close", () => {
       // The client went away mid-upload: stop the upstream request too.
-      if (!req.complete) this.current?.emit("aborted");
+      if (!req.complete) this.current?.abort();
     });
-    let cookie = this.session.current();
+    let cookie = this.session.currentCookie();
     if (cookie === undefined) {
       try {
-        cookie = await this.session.cookie();
+        cookie = await this.session.waitForCookie();
       } catch (err) {
         if (hasBody(req)) req.resume();
         return this.fail(err);
@@ -103,38 +91,33 @@ export class Exchange {
   private attempt(cookie: string, stream: Readable): void {
     if (this.res.destroyed) return;
     const { req } = this;
-    const fwd = stream as ForwardRequest;
-    fwd.method = req.method ?? "GET";
-    fwd.url = req.url ?? "/";
-    fwd.headers = requestHeaders(req.headers, cookie, this.deps.basePath + fwd.url);
-    fwd.httpVersion = req.httpVersion;
-    fwd.socket = req.socket;
-    fwd.exchange = this;
-    fwd.cookie = cookie;
-    this.current = fwd;
-    this.deps.send(fwd, this.res);
+    const url = req.url ?? "/";
+    const headers = requestHeaders(req.headers, cookie, this.deps.basePath + url);
+    const sent = standIn(stream, req, { url, headers }, { method: req.method ?? "GET", cookie, events: this });
+    this.current = sent.attempt;
+    this.deps.send(sent.req, this.res);
   }
 
   /** http-proxy assigned a socket: arm the idle timeout for this attempt. */
-  onProxyReq(fwd: ForwardRequest, proxyReq: ClientRequest): void {
-    fwd.proxyReq = proxyReq;
+  onProxyReq(attempt: Attempt, proxyReq: ClientRequest): void {
+    attempt.proxyReq = proxyReq;
     proxyReq.setTimeout(this.deps.upstreamTimeoutMs, () => {
-      fwd.timedOut = true;
+      attempt.timedOut = true;
       proxyReq.destroy();
     });
   }
 
-  onResponse(fwd: ForwardRequest, upstream: IncomingMessage): void {
-    fwd.responded = true;
+  onResponse(attempt: Attempt, upstream: IncomingMessage): void {
+    attempt.responded = true;
     if (this.cutByProxy) {
       upstream.destroy();
       return;
     }
-    fwd.proxyReq?.setTimeout(0);
+    attempt.proxyReq?.setTimeout(0);
     const setCookie = upstream.headers["set-cookie"];
-    if (setCookie !== undefined) this.session.adopt(setCookie, fwd.cookie);
+    if (setCookie !== undefined) this.session.adopt(setCookie, attempt.cookie);
     if (upstream.statusCode === 401 && !this.retried) {
-      this.onUnauthorized(fwd, upstream).catch((err: unknown) => this.fail(err));
+      this.onUnauthorized(attempt, upstream).catch((err: unknown) => this.fail(err));
       return;
     }
     // An answer other than 401 means the copy will not be needed: give its memory back now.
@@ -144,45 +127,44 @@ export class Exchange {
     } catch (err) {
       // A response Node cannot relay (say, an invalid status line) must not take the process down.
       upstream.destroy();
-      this.fail(new ProxyError("API_ERROR", `the API's response cannot be relayed: ${errorMessage(err)}`, 502));
+      this.fail(new ProxyError("API_ERROR", `the API's response cannot be relayed: ${errorMessage(err)}`));
     }
   }
 
-  onError(fwd: ForwardRequest, err: Error): void {
-    if (fwd !== this.current || fwd.responded || this.res.headersSent || this.res.destroyed) return;
-    if (fwd.timedOut) {
+  onError(attempt: Attempt, err: Error): void {
+    if (attempt !== this.current || attempt.responded || this.res.headersSent || this.res.destroyed) return;
+    if (attempt.timedOut) {
       return this.fail(
         new ProxyError(
           "API_TIMEOUT",
           `the API sent nothing for ${this.deps.upstreamTimeoutMs} ms (--upstream-timeout)`,
-          504,
         ),
       );
     }
     const code = (err as NodeJS.ErrnoException).code;
     // A keep-alive socket the API had already closed: safe to send an idempotent request again.
-    if (code === "ECONNRESET" && fwd.proxyReq?.reusedSocket && !this.retried && IDEMPOTENT.has(fwd.method)) {
-      this.retry(fwd, "reset", fwd.cookie).catch((e: unknown) => this.fail(e));
+    if (code === "ECONNRESET" && attempt.proxyReq?.reusedSocket && !this.retried && IDEMPOTENT.has(attempt.method)) {
+      this.retry(attempt, "reset", attempt.cookie).catch((e: unknown) => this.fail(e));
       return;
     }
     const message = this.deps.describeError?.(err) ?? `cannot reach the API: ${code ? `${code} ` : ""}${err.message}`;
-    this.fail(new ProxyError("API_UNREACHABLE", message, 502));
+    this.fail(new ProxyError("API_UNREACHABLE", message));
   }
 
-  private async onUnauthorized(fwd: ForwardRequest, upstream: IncomingMessage): Promise<void> {
+  private async onUnauthorized(attempt: Attempt, upstream: IncomingMessage): Promise<void> {
     const first = await collect(upstream, MAX_401_BODY);
     if (this.res.destroyed) return;
     this.body?.drain();
     const replay = this.body ? await this.body.replay() : emptyBody();
     if (!replay || first === undefined) {
       // Too large to send again: the client gets this 401; the next request gets a new session.
-      this.session.unauthorized(fwd.cookie).catch(() => undefined);
-      this.deliverBuffered(upstream, first ?? Buffer.alloc(0));
+      this.session.reportUnauthorized(attempt.cookie).catch(() => undefined);
+      deliverBuffered(this.res, upstream, first ?? Buffer.alloc(0));
       return;
     }
     let cookie: string;
     try {
-      cookie = await this.session.unauthorized(fwd.cookie);
+      cookie = await this.session.reportUnauthorized(attempt.cookie);
     } catch (err) {
       return this.fail(err);
     }
@@ -190,14 +172,14 @@ export class Exchange {
     this.attempt(cookie, replay);
   }
 
-  private async retry(fwd: ForwardRequest, why: "reset", cookie: string): Promise<void> {
+  private async retry(attempt: Attempt, why: "reset", cookie: string): Promise<void> {
     this.body?.drain();
     const replay = this.body ? await this.body.replay() : emptyBody();
     if (!replay) {
-      return this.fail(new ProxyError("API_UNREACHABLE", "the API closed the connection", 502));
+      return this.fail(new ProxyError("API_UNREACHABLE", "the API closed the connection"));
     }
     this.retried = why;
-    this.attempt(this.session.current() ?? cookie, replay);
+    this.attempt(this.session.currentCookie() ?? cookie, replay);
   }
 
   private deliver(upstream: IncomingMessage): void {
@@ -212,13 +194,6 @@ export class Exchange {
     upstream.once("error", () => this.broken("the API's response broke off"));
     upstream.once("aborted", () => this.broken("the API's response broke off"));
     upstream.pipe(res);
-  }
-
-  private deliverBuffered(upstream: IncomingMessage, body: Buffer): void {
-    const headers = responseHeaders(upstream.headers);
-    headers["content-length"] = body.length;
-    this.res.writeHead(upstream.statusCode ?? 401, headers);
-    this.res.end(body);
   }
 
   private broken(why: string): void {
@@ -243,7 +218,7 @@ export class Exchange {
   }
 
   private fail(err: unknown): void {
-    const pe = err instanceof ProxyError ? err : new ProxyError("API_ERROR", errorMessage(err), 502);
+    const pe = err instanceof ProxyError ? err : new ProxyError("API_ERROR", errorMessage(err));
     this.error = pe.code;
     if (this.res.headersSent) this.res.destroy();
     else sendError(this.res, pe);
@@ -256,7 +231,7 @@ export class Exchange {
     const clientAborted = !this.res.writableFinished && !this.cutByProxy;
     if (clientAborted) {
       this.current?.proxyReq?.destroy();
-      this.current?.emit("aborted");
+      this.current?.abort();
     }
     const url = this.req.url ?? "/";
     const q = url.indexOf("?");
@@ -271,19 +246,4 @@ export class Exchange {
     if (clientAborted) record.clientAborted = true;
     this.deps.onDone?.(record);
   }
-}
-
-/** Reads a small response whole; undefined when it is larger than `limit`. */
-function collect(stream: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    stream.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size <= limit) chunks.push(c);
-    });
-    stream.once("end", () => resolve(size <= limit ? Buffer.concat(chunks) : undefined));
-    stream.once("error", () => resolve(undefined));
-    stream.once("aborted", () => resolve(undefined));
-  });
 }

@@ -1,14 +1,13 @@
-// Owns the forwarding machinery: one http-proxy-middleware instance, built once at start-up, whose
-// events are routed to the Exchange that owns each request.
+// Owns the forwarding machinery: one sender (http-proxy-adapter.ts) built at start-up, an Exchange
+// per request, and the set of exchanges in flight that a drain can cut.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { createProxyMiddleware } from "http-proxy-middleware";
 import { describeNetError } from "../upstream/net-errors.js";
 import type { Upstream } from "../upstream/upstream.js";
-import { ProxyError, errorMessage } from "../errors.js";
-import { Exchange, type ExchangeRecord, type ForwardRequest, type SessionHandle } from "./exchange.js";
+import type { ProxyError } from "../errors.js";
+import { Exchange, type ExchangeRecord, type SessionHandle } from "./exchange.js";
 import { ReplayBudget } from "./body.js";
-import { sendError } from "./respond.js";
+import { createSender } from "./http-proxy-adapter.js";
 
 const DEFAULT_REPLAY_BUDGET = 64 * 1024 * 1024;
 
@@ -30,37 +29,13 @@ export type Forward = ((req: IncomingMessage, res: ServerResponse) => Promise<vo
 };
 
 export function createForwarder(opts: ForwarderOptions): Forward {
-  const middleware = createProxyMiddleware<IncomingMessage, ServerResponse>({
-    target: opts.upstream.origin,
-    changeOrigin: true,
-    agent: opts.upstream.agent,
-    secure: !opts.insecureSkipTlsVerify,
-    // The response path is ours: cookie adoption, 401 replay and header filtering come first.
-    selfHandleResponse: true,
-    ejectPlugins: true,
-    plugins: [
-      (server) => {
-        server.on("proxyReq", (proxyReq, req) => fwd(req).exchange.onProxyReq(fwd(req), proxyReq));
-        server.on("proxyRes", (proxyRes, req) => fwd(req).exchange.onResponse(fwd(req), proxyRes));
-        server.on("error", (err, req) => fwd(req).exchange.onError(fwd(req), err));
-        // The client's socket is gone; Exchange already cleaned up on its `close`.
-        server.on("econnreset", () => undefined);
-      },
-    ],
-  });
-
+  const send = createSender(opts);
   const deps = {
     basePath: opts.upstream.basePath,
     maxReplayBytes: opts.maxReplayBytes,
     replayBudget: new ReplayBudget(Math.max(opts.maxReplayBytes, opts.replayBudgetBytes ?? DEFAULT_REPLAY_BUDGET)),
     upstreamTimeoutMs: opts.upstreamTimeoutMs,
-    send(fwd: ForwardRequest, res: ServerResponse) {
-      middleware(fwd as unknown as IncomingMessage, res, (err?: unknown) => {
-        if (!res.headersSent) sendError(res, new ProxyError("API_ERROR", `cannot forward: ${errorMessage(err)}`, 502));
-      }).catch((err: unknown) => {
-        if (!res.headersSent) sendError(res, new ProxyError("API_ERROR", `cannot forward: ${errorMessage(err)}`, 502));
-      });
-    },
+    send,
     onDone: opts.onExchange,
     describeError: (err: Error) => describeNetError(opts.upstream, err),
   };
@@ -83,9 +58,4 @@ export function createForwarder(opts: ForwarderOptions): Forward {
       return n;
     },
   });
-}
-
-/** http-proxy types its events with IncomingMessage; ours are the stand-ins Exchange made. */
-function fwd(req: unknown): ForwardRequest {
-  return req as ForwardRequest;
 }

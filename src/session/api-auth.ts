@@ -6,25 +6,26 @@ import { maskSecrets, rememberSecret } from "../secrets.js";
 import { apiMessage, call, type CallResponse } from "../upstream/call.js";
 import type { Upstream } from "../upstream/upstream.js";
 import { COOKIE_NAME, findNimbula, type IssuedCookie } from "./cookie.js";
+import type { FailureKind } from "./events.js";
 
 export const V3_JSON = "application/oracle-compute-v3+json";
 
 /**
- * How a failed login or refresh should be treated:
- * - rejected: the API itself said no to these credentials (401 with its JSON error body);
- *   retrying soon would lock the account. Nothing else counts: not a proxy's refusal of the tunnel,
- *   a 407, a gateway's 401 page, a TLS failure or a reset.
- * - expired: (refresh only) the token or session is over; only a new login helps.
- * - transient: network, timeout, 5xx, 429 or an unexpected answer; back off and try again.
+ * A failed authenticate or refresh call; `kind` is never "credentials" (that is the password source's).
+ * Only the API itself saying no to these credentials (401 with its JSON error body) is "rejected":
+ * not a proxy's refusal of the tunnel, a 407, a gateway's 401 page, a TLS failure or a reset.
  */
-export type FailureKind = "rejected" | "expired" | "transient";
-
 export class AuthFailure extends Error {
-  readonly kind: FailureKind;
+  readonly kind: Exclude<FailureKind, "credentials">;
   readonly status: number | undefined;
 
   /** `message` is masked of every remembered secret (an API may echo the request in its body). */
-  constructor(kind: FailureKind, message: string, status?: number, options?: { cause?: unknown }) {
+  constructor(
+    kind: Exclude<FailureKind, "credentials">,
+    message: string,
+    status?: number,
+    options?: { cause?: unknown },
+  ) {
     super(maskSecrets(message), options);
     this.name = "AuthFailure";
     this.kind = kind;

@@ -58,7 +58,6 @@ export function formatCookieFile(saved: SavedCookie): string {
     throw new ProxyError(
       "COOKIE_FILE",
       "the cookie value holds a tab or line break and cannot be written to a cookie file",
-      500,
     );
   }
   const lines = [...HEADER];
@@ -125,7 +124,7 @@ export async function readCookieFile(path: string): Promise<CookieFileContent | 
     text = await readFile(path, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new ProxyError("COOKIE_FILE", `cannot read the cookie file ${path}: ${describe(err)}`, 500, { cause: err });
+    throw new ProxyError("COOKIE_FILE", `cannot read the cookie file ${path}: ${describe(err)}`, { cause: err });
   }
   return parseCookieFile(text);
 }
@@ -149,7 +148,7 @@ export async function writeCookieFile(path: string, saved: SavedCookie): Promise
     await rename(tmp, path);
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
-    throw new ProxyError("COOKIE_FILE", `cannot write the cookie file ${path}: ${describe(err)}`, 500, { cause: err });
+    throw new ProxyError("COOKIE_FILE", `cannot write the cookie file ${path}: ${describe(err)}`, { cause: err });
   }
 }
 

@@ -101,7 +101,7 @@ export function stripNewline(text: string): string {
 }
 
 function passwordFileError(path: string, what: string): ProxyError {
-  return new ProxyError("PASSWORD_FILE", `password file ${path} ${what}`, 503);
+  return new ProxyError("PASSWORD_FILE", `password file ${path} ${what}`);
 }
 
 function describeFsError(err: unknown): string {

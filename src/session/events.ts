@@ -2,7 +2,14 @@
 // and the status snapshot that readiness and /-/status read. Never carries the cookie or password.
 
 export type SessionOp = "login" | "refresh";
-export type FailureClass = "rejected" | "expired" | "transient" | "credentials";
+/**
+ * How a failed login or refresh is treated (classified once, in api-auth.ts and the manager):
+ * - rejected: the API said no to these credentials; retrying soon would lock the account.
+ * - expired: (refresh only) the token or session is over; only a new login helps.
+ * - transient: network, timeout, 5xx, 429 or an unexpected answer; back off and try again.
+ * - credentials: the password source itself cannot be read (PASSWORD_FILE); wait until it changes.
+ */
+export type FailureKind = "rejected" | "expired" | "transient" | "credentials";
 
 export interface SessionEvents {
   login: [{ reason: string; user: string; tokenExpiresAt: number; sessionExpiresAt: number; durationMs: number }];
@@ -10,7 +17,7 @@ export interface SessionEvents {
   adopt: [{ tokenExpiresAt: number }];
   invalidate: [{ reason: string }];
   failure: [
-    { op: SessionOp; kind: FailureClass; message: string; consecutive: number; retryAt?: number; blocked: boolean },
+    { op: SessionOp; kind: FailureKind; message: string; consecutive: number; retryAt?: number; blocked: boolean },
   ];
 }
 
@@ -40,7 +47,7 @@ export interface SessionSnapshot {
   lastRefreshAt?: number;
   next?: { action: SessionOp | "check-credentials"; at: number };
   consecutiveFailures: number;
-  lastError?: { op: SessionOp; kind: FailureClass; message: string; at: number };
+  lastError?: { op: SessionOp; kind: FailureKind; message: string; at: number };
   /** A sentence for humans: why there is no session and what to do. */
   reason?: string;
   counters: SessionCounters;

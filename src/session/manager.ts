@@ -1,22 +1,26 @@
 // Owns the session: the only code that holds or changes the nimbula cookie. Logs in, refreshes
 // ahead of expiry, re-logs in before the session end or after a 401, keeps at most one login or
-// refresh in flight, backs off on failure, and reports what it does through events.
+// refresh in flight, and reports what it does through events. What to do after a failure is
+// failure-policy.ts's, the one pending renewal renewal-timer.ts's, the words status.ts's.
 
 import { EventEmitter } from "node:events";
-import { systemClock, systemRandom, type Clock, type Random, type TimerHandle } from "../clock.js";
+import { systemClock, systemRandom, type Clock, type Random } from "../clock.js";
 import type { Credentials } from "./credentials.js";
 import { ProxyError, errorMessage } from "../errors.js";
 import { AuthFailure, type AuthClient } from "./api-auth.js";
-import { DEFAULT_RETRY_POLICY, rejectedWait, renewDelay, transientWait, type RetryPolicy } from "./backoff.js";
+import { DEFAULT_RETRY_POLICY, renewDelay, type RetryPolicy } from "./backoff.js";
 import { decodeClaims, expiryOf, findNimbula, type CookieExpiry, type IssuedCookie } from "./cookie.js";
 import type {
-  FailureClass,
+  FailureKind,
   SessionCounters,
   SessionEvents,
   SessionOp,
   SessionPhase,
   SessionSnapshot,
 } from "./events.js";
+import { decide } from "./failure-policy.js";
+import { RenewalTimer, type RenewalAction } from "./renewal-timer.js";
+import { reasonOf, snapshotOf, type SessionView } from "./status.js";
 
 export interface SessionOptions {
   auth: AuthClient;
@@ -24,7 +28,7 @@ export interface SessionOptions {
   clock?: Clock;
   random?: Random;
   policy?: Partial<RetryPolicy>;
-  /** While blocked, how often to look for a changed password file. */
+  /** While blocked, how often to look for a changed password file (ms); only this timer reads it. */
   credentialPollMs?: number;
 }
 
@@ -32,8 +36,6 @@ interface Held extends CookieExpiry {
   value: string;
   issuedAt: number;
 }
-
-type Next = { action: SessionOp | "check-credentials"; at: number; timer: TimerHandle };
 
 export class SessionManager extends EventEmitter<SessionEvents> {
   readonly user: string;
@@ -43,6 +45,7 @@ export class SessionManager extends EventEmitter<SessionEvents> {
   private readonly random: Random;
   private readonly policy: RetryPolicy;
   private readonly credentialPollMs: number;
+  private readonly timer: RenewalTimer;
 
   private phase: SessionPhase = "idle";
   private held: Held | undefined;
@@ -52,9 +55,9 @@ export class SessionManager extends EventEmitter<SessionEvents> {
   private lastLogin: number | undefined;
   private resumedAt: number | undefined;
   private lastRefreshAt: number | undefined;
-  private inflight: Promise<void> | undefined;
-  private inflightOp: SessionOp | undefined;
-  private next: Next | undefined;
+  private flight: Promise<void> | undefined;
+  /** What the flight is doing now: a refresh that fails over into a login becomes "login". */
+  private flightOp: SessionOp | undefined;
   private failures = 0;
   private rejections = 0;
   private lastError: SessionSnapshot["lastError"];
@@ -80,19 +83,19 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     this.random = opts.random ?? systemRandom;
     this.policy = { ...DEFAULT_RETRY_POLICY, ...opts.policy };
     this.credentialPollMs = opts.credentialPollMs ?? 2_000;
+    this.timer = new RenewalTimer(this.clock, (action) => this.onTimer(action));
   }
 
-  /** Starts the first login (or adopts a cookie handed over from a previous run). */
+  /** Starts the first login (or waits for a resume in flight, logging in only if it was refused). */
   start(): Promise<void> {
-    if (this.phase !== "idle") return this.inflight ?? Promise.resolve();
-    // A resume in flight goes first; the login follows only if its cookie was refused.
-    if (this.inflight) return this.inflight.then(() => this.start());
+    if (this.phase !== "idle") return this.flight ?? Promise.resolve();
+    if (this.flight) return this.flight.then(() => this.start());
     return this.run("login", () => this.login("start"));
   }
 
   /**
    * Tries a cookie from elsewhere (a cookie file, OPC_COOKIE) before the first login: it is kept
-   * only if the API accepts a refresh with it, so a restart does not cost a login.
+   * only if the API accepts a refresh with it, so a restart does not cost a login. Resolves true if kept.
    */
   resume(cookie: string): Promise<boolean> {
     if (this.phase !== "idle" || !this.ownCookie(cookie)) return Promise.resolve(false);
@@ -104,11 +107,8 @@ export class SessionManager extends EventEmitter<SessionEvents> {
         this.loginAt = started;
         this.resumedAt = started;
         this.accept(issued);
-        this.lastRefreshAt = this.clock.now();
-        this.counters.refreshes++;
         this.phase = "ready";
-        this.emit("refresh", this.refreshEvent(started));
-        this.schedule();
+        this.refreshed(started);
       } catch {
         // Not usable: an ordinary login follows.
       }
@@ -122,51 +122,52 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     return user === undefined || user === this.user;
   }
 
-  /** Resolves once no login or refresh is in flight (for orderly shutdown and tests). */
+  /** Resolves once no login, refresh or password check is in flight (for orderly shutdown and tests). */
   async idle(): Promise<void> {
-    for (let i = 0; i < 100 && (this.inflight || this.checking); i++) await (this.inflight ?? this.checking);
+    for (let i = 0; i < 100 && (this.flight || this.checking); i++) await (this.flight ?? this.checking);
   }
 
   stop(): void {
     this.phase = "stopped";
-    this.clearNext();
+    this.timer.cancel();
   }
 
-  /** The cookie to send now, if a usable one is held: the hot path, no allocation. */
-  current(): string | undefined {
+  /** The cookie to send now, if a usable one is held: the hot path, no allocation, no I/O. */
+  currentCookie(): string | undefined {
     const h = this.held;
-    if (h === undefined || this.clock.now() >= h.tokenExpiresAt - this.skew(h)) return undefined;
+    if (h === undefined || this.clock.now() >= h.tokenExpiresAt - skew(h)) return undefined;
     return h.value;
   }
 
-  /** A usable cookie, waiting for an in-flight login or refresh if needed; else a 503 ProxyError. */
-  async cookie(): Promise<string> {
-    const c = this.current();
+  /**
+   * A usable cookie, waiting for a login or refresh in flight (or starting one) if needed.
+   * Rejects with ProxyError NO_SESSION (with the reason) or SHUTTING_DOWN. Never reads the password
+   * source while logins are blocked: the poll timer does that.
+   */
+  async waitForCookie(): Promise<string> {
+    const c = this.currentCookie();
     if (c !== undefined) return c;
-    if (this.inflight) {
-      // idle(), not the one flight: a refused resume is followed by the first login.
-      await this.idle();
-      return this.current() ?? this.fail503();
-    }
-    await this.renew("the token expired");
-    return this.current() ?? this.fail503();
+    // idle(), not the one flight: a refused resume is followed by the first login.
+    if (this.flight) await this.idle();
+    else await this.renew("the token expired");
+    return this.currentCookie() ?? this.noSession();
   }
 
   /**
    * The API answered 401 to a request that carried `used`. Only if that is still the current cookie
    * is it dropped and a new login started, so a burst of 401s causes one login. Resolves with the
-   * cookie to retry with.
+   * cookie to retry with; rejects as waitForCookie() does.
    */
-  async unauthorized(used: string): Promise<string> {
+  async reportUnauthorized(used: string): Promise<string> {
     this.counters.unauthorized++;
-    if (this.inflight) await this.inflight;
+    if (this.flight) await this.flight;
     if (this.held?.value === used) {
       this.held = undefined;
       this.emit("invalidate", { reason: "the API answered 401" });
       if (this.phase === "ready") this.phase = "logging-in";
       await this.renew("the API answered 401");
     }
-    return this.cookie();
+    return this.waitForCookie();
   }
 
   /**
@@ -180,62 +181,55 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     this.accept(issued);
     this.counters.adopted++;
     this.emit("adopt", { tokenExpiresAt: this.held.tokenExpiresAt });
-    if (this.inflightOp !== "login") this.schedule();
+    // A login in flight plans the next renewal itself when it lands.
+    if (this.flightOp !== "login") this.schedule();
   }
 
   snapshot(): SessionSnapshot {
-    const ready = this.current() !== undefined;
-    const h = this.held;
-    const snap: SessionSnapshot = {
-      state: ready ? "ready" : this.phase === "ready" ? "logging-in" : this.phase,
-      ready,
+    return snapshotOf(this.view());
+  }
+
+  private view(): SessionView {
+    return {
       user: this.user,
-      refreshing: this.inflightOp === "refresh",
-      consecutiveFailures: this.failures,
-      counters: { ...this.counters },
+      phase: this.phase,
+      ready: this.currentCookie() !== undefined,
+      held: this.held,
+      flightOp: this.flightOp,
+      failures: this.failures,
+      rejections: this.rejections,
+      counters: this.counters,
+      lastLoginAt: this.lastLogin,
+      resumedAt: this.resumedAt,
+      lastRefreshAt: this.lastRefreshAt,
+      next: this.timer.next(),
+      lastError: this.lastError,
+      credentialsSource: this.credentials.source,
+      now: this.clock.now(),
     };
-    if (h) {
-      snap.tokenExpiresAt = h.tokenExpiresAt;
-      snap.sessionExpiresAt = h.sessionExpiresAt;
-      snap.expirySource = h.source;
-    }
-    if (this.lastLogin !== undefined) snap.lastLoginAt = this.lastLogin;
-    if (this.resumedAt !== undefined) snap.resumedAt = this.resumedAt;
-    if (this.lastRefreshAt !== undefined) snap.lastRefreshAt = this.lastRefreshAt;
-    if (this.next) snap.next = { action: this.next.action, at: this.next.at };
-    if (this.lastError) snap.lastError = { ...this.lastError };
-    if (!ready) snap.reason = this.reason();
-    return snap;
   }
 
   // ---- the state machine -------------------------------------------------------------------
 
   /** Single flight: at most one login or refresh at a time; every caller shares it. */
   private run(op: SessionOp, fn: () => Promise<void>): Promise<void> {
-    if (this.inflight) return this.inflight;
-    this.clearNext();
-    this.inflightOp = op;
+    if (this.flight) return this.flight;
+    this.timer.cancel();
+    this.flightOp = op;
     const flight = fn().finally(() => {
-      if (this.inflight === flight) {
-        this.inflight = undefined;
-        this.inflightOp = undefined;
+      if (this.flight === flight) {
+        this.flight = undefined;
+        this.flightOp = undefined;
       }
     });
-    this.inflight = flight;
+    this.flight = flight;
     return flight;
   }
 
   /** Starts whatever gets a usable cookie soonest, unless the backoff or a block forbids it now. */
-  private async renew(reason: string): Promise<void> {
-    if (this.inflight) return this.inflight;
-    if (this.phase === "stopped") return;
-    if (this.phase === "blocked") {
-      if (!(await this.credentialsChanged())) return;
-      if (this.inflight) return this.inflight;
-      this.rejections = 0;
-      return this.run("login", () => this.login("the password changed"));
-    }
-    if (this.phase === "rejected" || this.phase === "backoff") return;
+  private renew(reason: string): Promise<void> {
+    if (this.flight) return this.flight;
+    if (this.phase !== "idle" && this.phase !== "ready" && this.phase !== "logging-in") return Promise.resolve();
     const h = this.held;
     if (h && this.clock.now() < h.tokenExpiresAt && h.tokenExpiresAt < h.sessionExpiresAt) {
       return this.run("refresh", () => this.refresh());
@@ -243,8 +237,10 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     return this.run("login", () => this.login(reason));
   }
 
+  /** Runs within a flight; a refresh that fails over calls it in the same flight. */
   private async login(reason: string): Promise<void> {
-    if (!this.current()) this.phase = "logging-in";
+    this.flightOp = "login";
+    if (!this.currentCookie()) this.phase = "logging-in";
     const started = this.clock.now();
     let issued: IssuedCookie;
     try {
@@ -266,13 +262,9 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     this.blockedFingerprint = undefined;
     this.phase = "ready";
     const h = this.held!;
-    this.emit("login", {
-      reason,
-      user: this.user,
-      tokenExpiresAt: h.tokenExpiresAt,
-      sessionExpiresAt: h.sessionExpiresAt,
-      durationMs: this.clock.now() - started,
-    });
+    const { tokenExpiresAt, sessionExpiresAt } = h;
+    const durationMs = this.clock.now() - started;
+    this.emit("login", { reason, user: this.user, tokenExpiresAt, sessionExpiresAt, durationMs });
     this.schedule();
   }
 
@@ -290,20 +282,16 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     // A 401 or an adopted cookie may have replaced the token meanwhile; the newest one wins.
     if (this.held !== h) return this.schedule();
     this.accept(issued);
-    this.lastRefreshAt = this.clock.now();
-    this.counters.refreshes++;
     this.failures = 0;
-    this.emit("refresh", this.refreshEvent(started));
-    this.schedule();
+    this.refreshed(started);
   }
 
-  private refreshEvent(started: number): SessionEvents["refresh"][0] {
-    const h = this.held!;
-    return {
-      tokenExpiresAt: h.tokenExpiresAt,
-      sessionExpiresAt: h.sessionExpiresAt,
-      durationMs: this.clock.now() - started,
-    };
+  private refreshed(started: number): void {
+    const { tokenExpiresAt, sessionExpiresAt } = this.held!;
+    this.lastRefreshAt = this.clock.now();
+    this.counters.refreshes++;
+    this.emit("refresh", { tokenExpiresAt, sessionExpiresAt, durationMs: this.lastRefreshAt - started });
+    this.schedule();
   }
 
   private accept(issued: IssuedCookie): void {
@@ -316,6 +304,7 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     this.held = { value: issued.value, issuedAt: now, ...expiry };
   }
 
+  /** Counts the failure, asks the policy what to do, and does it. */
   private async failed(op: SessionOp, err: unknown): Promise<void> {
     if (this.phase === "stopped") return;
     const kind = classify(err);
@@ -323,78 +312,50 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     const now = this.clock.now();
     this.failures++;
     this.lastError = { op, kind, message, at: now };
-    if (op === "refresh") {
-      this.counters.refreshFailures++;
-      const h = this.held;
-      const left = h ? h.tokenExpiresAt - this.skew(h) - now : 0;
-      // Halving the wait near expiry would retry ever faster; below the shortest backoff, log in instead.
-      if (kind !== "transient" || left / 2 < this.policy.transientInitialMs) {
-        this.emit("failure", { op, kind, message, consecutive: this.failures, blocked: false });
-        if (kind === "expired" && this.held === h) this.held = undefined;
-        return this.login(kind === "expired" ? "the refresh was refused" : "the token ran out while refresh failed");
-      }
-      // The token still works: retry the refresh with backoff, but well before it runs out.
-      const wait = Math.min(transientWait(this.policy, this.failures, this.random), Math.max(0, left / 2));
-      this.emit("failure", { op, kind, message, consecutive: this.failures, retryAt: now + wait, blocked: false });
-      return this.setNext("refresh", wait);
-    }
+    if (op === "refresh") this.counters.refreshFailures++;
+    else this.counters.loginFailures++;
+    if (op === "login" && (kind === "rejected" || kind === "credentials")) this.rejections++;
+    const h = this.held;
+    const tokenLeftMs = h ? h.tokenExpiresAt - skew(h) - now : 0;
+    const d = decide(
+      { op, kind, failures: this.failures, rejections: this.rejections, tokenLeftMs },
+      this.policy,
+      this.random,
+    );
+    const event = { op, kind, message, consecutive: this.failures };
 
-    this.counters.loginFailures++;
-    if (kind === "rejected" || kind === "credentials") {
-      this.rejections++;
-      const wait = kind === "rejected" ? rejectedWait(this.policy, this.rejections) : undefined;
-      if (wait === undefined) {
-        // Stop: accounts lock after repeated failures. Resume when the password source changes.
-        this.phase = "blocked";
-        this.blockedFingerprint = this.attemptFingerprint;
-        this.emit("failure", { op, kind, message, consecutive: this.failures, blocked: true });
-        if (this.phase === "blocked") this.setNext("check-credentials", this.credentialPollMs);
-        return;
-      }
-      this.phase = this.current() ? "ready" : "rejected";
-      this.emit("failure", { op, kind, message, consecutive: this.failures, retryAt: now + wait, blocked: false });
-      return this.setNext("login", wait);
+    if (d.do === "login-now") {
+      this.emit("failure", { ...event, blocked: false });
+      if (d.dropCookie && this.held === h) this.held = undefined;
+      return this.login(d.reason);
     }
-    const wait = transientWait(this.policy, this.failures, this.random);
-    this.phase = this.current() ? "ready" : "backoff";
-    this.emit("failure", { op, kind, message, consecutive: this.failures, retryAt: now + wait, blocked: false });
-    this.setNext("login", wait);
+    if (d.do === "block") {
+      // Accounts lock after repeated failures: resume when the password source changes.
+      this.phase = "blocked";
+      this.blockedFingerprint = this.attemptFingerprint;
+      this.emit("failure", { ...event, blocked: true });
+      if (this.phase === "blocked") this.timer.arm("check-credentials", this.credentialPollMs);
+      return;
+    }
+    if (d.phase) this.phase = this.currentCookie() ? "ready" : d.phase;
+    this.emit("failure", { ...event, retryAt: now + d.waitMs, blocked: false });
+    if (this.phase !== "stopped") this.timer.arm(d.action, d.waitMs);
   }
 
   /** Plans the next renewal from the token's own lifetime: refresh, or log in again near the session end. */
   private schedule(): void {
     const h = this.held;
     if (!h || this.phase === "stopped") return;
-    const now = this.clock.now();
-    const canExtend = h.tokenExpiresAt < h.sessionExpiresAt;
-    const delay = renewDelay(this.policy, h.tokenExpiresAt - now, this.random);
-    this.setNext(canExtend ? "refresh" : "login", delay);
+    const delay = renewDelay(this.policy, h.tokenExpiresAt - this.clock.now(), this.random);
+    this.timer.arm(h.tokenExpiresAt < h.sessionExpiresAt ? "refresh" : "login", delay);
   }
 
-  private setNext(action: Next["action"], delayMs: number): void {
-    this.clearNext();
-    if (this.phase === "stopped") return;
-    const timer = this.clock.setTimeout(() => this.onTimer(action), delayMs);
-    this.next = { action, at: this.clock.now() + delayMs, timer };
-  }
-
-  private clearNext(): void {
-    if (this.next) this.clock.clearTimeout(this.next.timer);
-    this.next = undefined;
-  }
-
-  private onTimer(action: Next["action"]): void {
-    this.next = undefined;
-    if (this.phase === "stopped" || this.inflight) return;
+  private onTimer(action: RenewalAction): void {
+    if (this.phase === "stopped" || this.flight) return;
     if (action === "check-credentials") {
-      const check: Promise<void> = this.renew("the password changed")
-        .then(() => {
-          if (this.phase === "blocked" && !this.inflight && !this.next)
-            this.setNext("check-credentials", this.credentialPollMs);
-        })
-        .finally(() => {
-          if (this.checking === check) this.checking = undefined;
-        });
+      const check: Promise<void> = this.checkCredentials().finally(() => {
+        if (this.checking === check) this.checking = undefined;
+      });
       this.checking = check;
       return;
     }
@@ -407,49 +368,31 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     void this.run("refresh", () => this.refresh());
   }
 
-  private async credentialsChanged(): Promise<boolean> {
-    const now = await this.credentials.fingerprint();
-    return now !== undefined && now !== this.blockedFingerprint;
-  }
-
-  /** Treat a token as expired a little early: min(5 s, 10 % of its lifetime). */
-  private skew(h: Held): number {
-    return Math.min(5_000, Math.max(0, (h.tokenExpiresAt - h.issuedAt) * 0.1));
-  }
-
-  private reason(): string {
-    const src = this.credentials.source;
-    const err = this.lastError;
-    switch (this.phase) {
-      case "idle":
-        return "the proxy has not logged in yet";
-      case "stopped":
-        return "the proxy is shutting down";
-      case "blocked":
-        return err?.kind === "credentials"
-          ? `${err.message}; the proxy retries when it changes`
-          : `${err?.message ?? "login rejected"}; stopped after ${this.rejections} rejected logins to avoid locking the account: fix ${src} (it is re-read when it changes)`;
-      case "rejected":
-        return `${err?.message ?? "login rejected"}; check ${src}; next try ${this.retryIn()}`;
-      case "backoff":
-        return `${err?.message ?? "login failed"}; next try ${this.retryIn()}`;
-      default:
-        return "logging in";
+  /** While blocked, on the poll timer only: log in again once the password source has changed. */
+  private async checkCredentials(): Promise<void> {
+    const fingerprint = await this.credentials.fingerprint();
+    const changed = fingerprint !== undefined && fingerprint !== this.blockedFingerprint;
+    if (changed && this.phase === "blocked" && !this.flight) {
+      this.rejections = 0;
+      await this.run("login", () => this.login("the password changed"));
+    }
+    if (this.phase === "blocked" && !this.flight && !this.timer.next()) {
+      this.timer.arm("check-credentials", this.credentialPollMs);
     }
   }
 
-  private retryIn(): string {
-    if (!this.next) return "soon";
-    return `in ${Math.max(0, Math.ceil((this.next.at - this.clock.now()) / 1000))} s`;
-  }
-
-  private fail503(): never {
-    if (this.phase === "stopped") throw new ProxyError("SHUTTING_DOWN", "the proxy is shutting down", 503);
-    throw new ProxyError("NO_SESSION", `no session with the Compute API: ${this.reason()}`, 503);
+  private noSession(): never {
+    if (this.phase === "stopped") throw new ProxyError("SHUTTING_DOWN", "the proxy is shutting down");
+    throw new ProxyError("NO_SESSION", `no session with the Compute API: ${reasonOf(this.view())}`);
   }
 }
 
-function classify(err: unknown): FailureClass {
+/** Treat a token as expired a little early: min(5 s, 10 % of its lifetime). */
+function skew(h: Held): number {
+  return Math.min(5_000, Math.max(0, (h.tokenExpiresAt - h.issuedAt) * 0.1));
+}
+
+function classify(err: unknown): FailureKind {
   if (err instanceof AuthFailure) return err.kind;
   if (err instanceof ProxyError && err.code === "PASSWORD_FILE") return "credentials";
   return "transient";

@@ -56,7 +56,7 @@ function keepCookieFile(session: SessionManager, path: string, api: URL, log: Lo
     chain = chain.then(async () => {
       queued = false;
       // Events carry no secret: the value is read here, at write time, so the newest one wins.
-      const value = session.current();
+      const value = session.currentCookie();
       const snap = session.snapshot();
       if (value === undefined || value === written || snap.tokenExpiresAt === undefined) return;
       try {

@@ -3,7 +3,7 @@
 
 import type { Clock } from "../clock.js";
 import type { ExchangeRecord } from "../proxy/exchange.js";
-import type { FailureClass, SessionEvents, SessionOp } from "../session/events.js";
+import type { FailureKind, SessionEvents, SessionOp } from "../session/events.js";
 
 /** What the history keeps of one session event: no cookie, no password, no user name. */
 export type HistoryEvent =
@@ -12,7 +12,7 @@ export type HistoryEvent =
   | { at: number; type: "refresh" }
   | { at: number; type: "adopt" }
   | { at: number; type: "invalidate"; cause: string }
-  | { at: number; type: "failure"; op: SessionOp; kind: FailureClass; message: string; blocked: boolean };
+  | { at: number; type: "failure"; op: SessionOp; kind: FailureKind; message: string; blocked: boolean };
 
 /** Anything that publishes the session's typed events (a SessionManager, later a registry). */
 export interface SessionEventSource {

@@ -109,12 +109,12 @@ export function call(upstream: Upstream, req: CallRequest): Promise<CallResponse
 }
 
 function timedOut(upstream: Upstream, what: string): ProxyError {
-  return new ProxyError("API_TIMEOUT", `the API at ${upstream.origin} ${what}`, 504);
+  return new ProxyError("API_TIMEOUT", `the API at ${upstream.origin} ${what}`);
 }
 
 function unreachable(upstream: Upstream, err: Error, issuer?: string): ProxyError {
   const message = describeNetError(upstream, err, { extraCa: upstream.extraCa, issuer });
-  return new ProxyError("API_UNREACHABLE", maskSecrets(message), 502, { cause: err });
+  return new ProxyError("API_UNREACHABLE", maskSecrets(message), { cause: err });
 }
 
 /**

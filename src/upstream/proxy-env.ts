@@ -99,16 +99,15 @@ function parseProxyUrl(text: string, from: string): URL {
   try {
     url = new URL(withScheme);
   } catch {
-    throw new ProxyError("CONFIG_INVALID", `${from}: the value is not a URL; use http://proxy.example.com:3128`, 2);
+    throw new ProxyError("CONFIG_INVALID", `${from}: the value is not a URL; use http://proxy.example.com:3128`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new ProxyError(
       "CONFIG_INVALID",
       `${from}: ${url.protocol}// proxies are not supported; use an http:// or https:// proxy, or unset ${from}`,
-      2,
     );
   }
-  if (url.hostname === "") throw new ProxyError("CONFIG_INVALID", `${from}: the proxy URL names no host`, 2);
+  if (url.hostname === "") throw new ProxyError("CONFIG_INVALID", `${from}: the proxy URL names no host`);
   return url;
 }
 

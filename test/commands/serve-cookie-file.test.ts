@@ -79,7 +79,7 @@ describe("serve --cookie-file and OPC_COOKIE", () => {
   const fileHolds = (path: string, proxy: RunningProxy) =>
     until("the cookie file", async () => {
       const saved = await readSaved(path);
-      const current = proxy.session.current();
+      const current = proxy.session.currentCookie();
       return saved && current !== undefined && saved.cookies[0]?.value === current ? saved : undefined;
     });
 
@@ -96,7 +96,7 @@ describe("serve --cookie-file and OPC_COOKIE", () => {
     const line = text.split("\n").find((l) => !l.startsWith("#") && l !== "")!;
     const [domain, sub, p, secure, expiry, name, value] = line.split("\t");
     assert.deepEqual([domain, sub, p, secure, name], ["127.0.0.1", "FALSE", "/", "FALSE", "nimbula"]);
-    assert.equal(value, proxy.session.current());
+    assert.equal(value, proxy.session.currentCookie());
     assert.equal(Number(expiry), Math.floor(proxy.session.snapshot().tokenExpiresAt! / 1000));
     assert.equal(saved.user, USER);
 
@@ -187,7 +187,7 @@ describe("serve --cookie-file and OPC_COOKIE", () => {
 
   it("OPC_COOKIE of the same user hands over a session; another user's is ignored", async () => {
     const first = await startProxy({});
-    const value = first.proxy.session.current()!;
+    const value = first.proxy.session.currentCookie()!;
     await stop(first.proxy);
 
     let count = logins();

@@ -144,7 +144,7 @@ describe("failures", () => {
         await stack.fake!.advance(500);
         await stack.proxy.session.idle();
       }
-      const cookie = stack.proxy.session.current()!;
+      const cookie = stack.proxy.session.currentCookie()!;
       const all = stack.logs.join("\n");
       assert.ok(events(stack.logs, "login").length >= 2 && events(stack.logs, "refresh").length >= 2);
       assert.ok(!all.includes(PASSWORD), "password in logs");

@@ -116,7 +116,7 @@ describe("status page over HTTP", () => {
       48,
     );
     assert.deepEqual(h.capacity, { events: 10_000, minutes: 1_440 });
-    const cookie = stack.proxy.session.current();
+    const cookie = stack.proxy.session.currentCookie();
     assert.ok(cookie, "a session is held");
     for (const secret of [cookie, PASSWORD]) {
       assert.ok(!r.text.includes(secret), "no secret in /-/events");

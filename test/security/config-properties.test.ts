@@ -10,6 +10,7 @@ import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
 import { loadConfig, SERVE_OPTIONS } from "../../src/config/serve.js";
 import { ConfigError } from "../../src/errors.js";
+import { exitCodeOf } from "../../src/commands/types.js";
 import { parseListen } from "../../src/net/addresses.js";
 import { parseDuration, parseHttpUrl, parseSize } from "../../src/config/options.js";
 
@@ -89,7 +90,7 @@ describe("loadConfig on arbitrary input", () => {
           );
           assert.ok(err.problems.length > 0);
           for (const p of err.problems) assert.equal(typeof p, "string");
-          assert.equal(err.status, 2);
+          assert.equal(exitCodeOf(err), 2);
         }
       }),
       { numRuns: 500 },

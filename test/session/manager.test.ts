@@ -7,6 +7,7 @@ import { afterEach, describe, it } from "node:test";
 import type { Clock, Random, TimerHandle } from "../../src/clock.js";
 import type { Credentials } from "../../src/session/credentials.js";
 import { ProxyError } from "../../src/errors.js";
+import { HTTP_STATUS } from "../../src/http/respond.js";
 import { AuthFailure, type AuthClient } from "../../src/session/api-auth.js";
 import type { IssuedCookie } from "../../src/session/cookie.js";
 import type { SessionEvents } from "../../src/session/events.js";
@@ -230,7 +231,7 @@ afterEach(() => {
   for (const m of managers.splice(0)) m.stop();
 });
 
-/** The secrets that must never leave the manager except through current()/cookie(). */
+/** The secrets that must never leave the manager except through currentCookie()/waitForCookie(). */
 function assertNoSecrets(auth: FakeAuth, what: unknown, label: string): void {
   const text = JSON.stringify(what) ?? "";
   assert.ok(!text.includes(PASSWORD), `${label} carries the password: ${text}`);
@@ -242,10 +243,10 @@ async function expect503(p: Promise<unknown>): Promise<ProxyError> {
     await p;
   } catch (err) {
     assert.ok(err instanceof ProxyError, `expected a ProxyError, got ${String(err)}`);
-    assert.equal(err.status, 503);
+    assert.ok(HTTP_STATUS[err.code] === 503, `expected a 503 code, got ${err.code}`);
     return err;
   }
-  assert.fail("expected cookie() to reject");
+  assert.fail("expected waitForCookie() to reject");
 }
 
 function isPending(p: Promise<unknown>): () => boolean {
@@ -263,14 +264,14 @@ describe("SessionManager: login", () => {
   it("start logs in once with the user and password and becomes ready", async () => {
     const { auth, mgr, count } = setup();
     assert.equal(mgr.snapshot().state, "idle");
-    assert.equal(mgr.current(), undefined);
+    assert.equal(mgr.currentCookie(), undefined);
     await mgr.start();
     await mgr.start();
     assert.equal(auth.logins, 1);
     assert.deepEqual(auth.users, [USER]);
     assert.deepEqual(auth.passwords, [PASSWORD]);
-    assert.equal(mgr.current(), auth.last);
-    assert.equal(await mgr.cookie(), auth.last);
+    assert.equal(mgr.currentCookie(), auth.last);
+    assert.equal(await mgr.waitForCookie(), auth.last);
     const snap = mgr.snapshot();
     assert.equal(snap.state, "ready");
     assert.equal(snap.ready, true);
@@ -279,11 +280,11 @@ describe("SessionManager: login", () => {
     assert.equal(count("login"), 1);
   });
 
-  it("many concurrent cookie() calls during a slow login cause exactly one authenticate", async () => {
+  it("many concurrent waitForCookie() calls during a slow login cause exactly one authenticate", async () => {
     const { auth, mgr } = setup();
     auth.loginMode = "hang";
     const started = mgr.start();
-    const waiting = Array.from({ length: 50 }, () => mgr.cookie());
+    const waiting = Array.from({ length: 50 }, () => mgr.waitForCookie());
     await settle();
     assert.equal(auth.logins, 1);
     assert.equal(auth.waiting, 1);
@@ -296,10 +297,10 @@ describe("SessionManager: login", () => {
     assert.ok(got.every((c) => c === auth.last));
   });
 
-  it("concurrent cookie() calls on a cold manager also share one login", async () => {
+  it("concurrent waitForCookie() calls on a cold manager also share one login", async () => {
     const { auth, mgr } = setup();
     auth.loginMode = "hang";
-    const waiting = Array.from({ length: 20 }, () => mgr.cookie());
+    const waiting = Array.from({ length: 20 }, () => mgr.waitForCookie());
     const started = mgr.start();
     await settle();
     auth.release();
@@ -316,7 +317,7 @@ describe("SessionManager: login", () => {
     assert.equal(mgr.snapshot().tokenExpiresAt, fake.now() + 3_000);
     await advanceTo(nextAt());
     assert.equal(auth.refreshes, 1);
-    assert.equal(mgr.current(), auth.last);
+    assert.equal(mgr.currentCookie(), auth.last);
     assert.equal(auth.logins, 1);
   });
 });
@@ -340,14 +341,14 @@ describe("SessionManager: refresh ahead of expiry", () => {
           delay >= Math.floor(remaining * 0.675) && delay <= Math.ceil(remaining * 0.75),
           `delay ${delay} of ${remaining}`,
         );
-        const before = mgr.current();
+        const before = mgr.currentCookie();
         await advanceTo(nextAt() - 1);
         assert.equal(auth.refreshes, round, "not before it is due");
-        assert.equal(mgr.current(), before);
+        assert.equal(mgr.currentCookie(), before);
         await fake.advance(1);
         assert.equal(auth.refreshes, round + 1);
         assert.equal(auth.refreshedWith.at(-1), before);
-        assert.equal(mgr.current(), auth.last);
+        assert.equal(mgr.currentCookie(), auth.last);
         assert.notEqual(auth.last, before);
       }
       assert.equal(auth.logins, 1);
@@ -366,7 +367,7 @@ describe("SessionManager: refresh ahead of expiry", () => {
       const steps = Math.floor((5 * ttl) / step);
       for (let i = 0; i < steps; i++) {
         await fake.advance(step);
-        assert.ok(mgr.current() !== undefined, `no usable cookie after ${(i + 1) * step} ms`);
+        assert.ok(mgr.currentCookie() !== undefined, `no usable cookie after ${(i + 1) * step} ms`);
       }
       assert.equal(auth.logins, 1);
       assert.ok(auth.refreshes >= 5, `only ${auth.refreshes} refreshes`);
@@ -389,9 +390,9 @@ describe("SessionManager: session end", () => {
       for (let i = 0; i < steps; i++) {
         await fake.advance(step);
         const snap = mgr.snapshot();
-        const cookie = mgr.current();
+        const cookie = mgr.currentCookie();
         assert.ok(cookie !== undefined, `no usable cookie at +${fake.now() - t0} ms`);
-        assert.equal(await mgr.cookie(), cookie);
+        assert.equal(await mgr.waitForCookie(), cookie);
         assert.ok(snap.sessionExpiresAt !== undefined && fake.now() < snap.sessionExpiresAt, "past the session end");
         sessionEnds.add(snap.sessionExpiresAt);
       }
@@ -404,23 +405,23 @@ describe("SessionManager: session end", () => {
 });
 
 describe("SessionManager: expiry on the request path", () => {
-  it("never returns a known-expired cookie when timers stalled (laptop sleep); cookie() logs in", async () => {
+  it("never returns a known-expired cookie when timers stalled (laptop sleep); waitForCookie() logs in", async () => {
     const fake = new FakeClock();
     const clock = new SleepyClock(fake);
     const { auth, mgr } = setup({ fake, clock });
     await mgr.start();
-    const old = mgr.current();
+    const old = mgr.currentCookie();
     assert.ok(old);
     clock.sleep(31 * MIN); // time moves, the refresh timer does not fire
     assert.equal(auth.refreshes, 0);
-    assert.equal(mgr.current(), undefined);
+    assert.equal(mgr.currentCookie(), undefined);
     assert.equal(mgr.snapshot().ready, false);
     assert.notEqual(mgr.snapshot().state, "ready");
-    const fresh = await mgr.cookie();
+    const fresh = await mgr.waitForCookie();
     assert.equal(auth.logins, 2);
     assert.notEqual(fresh, old);
     assert.equal(fresh, auth.last);
-    assert.equal(mgr.current(), fresh);
+    assert.equal(mgr.currentCookie(), fresh);
     // The stale timer was replaced: advancing does not refresh with the old cookie.
     await fake.advance(2 * HOUR);
     assert.ok(!auth.refreshedWith.includes(old));
@@ -433,7 +434,7 @@ describe("SessionManager: expiry on the request path", () => {
     const { mgr } = setup({ fake, clock, ttl: 3_000, session: 60_000 });
     await mgr.start();
     clock.sleep(2_800); // 200 ms left of 3 s: inside the 10 % margin
-    assert.equal(mgr.current(), undefined);
+    assert.equal(mgr.currentCookie(), undefined);
   });
 
   it("never returns the expired cookie while a refresh hangs; the refresh's failure leads to one login", async () => {
@@ -447,16 +448,16 @@ describe("SessionManager: expiry on the request path", () => {
     assert.equal(mgr.snapshot().refreshing, true);
     for (let t = fake.now(); t < expiresAt + MIN; t += 10_000) {
       await advanceTo(t);
-      const c = mgr.current();
+      const c = mgr.currentCookie();
       if (fake.now() >= expiresAt - 5_000) assert.equal(c, undefined, "expired cookie returned");
       else assert.equal(c, old);
     }
-    assert.equal(mgr.current(), undefined);
+    assert.equal(mgr.currentCookie(), undefined);
     assert.equal(mgr.snapshot().ready, false);
-    const asked = mgr.cookie();
+    const asked = mgr.waitForCookie();
     const pending = isPending(asked);
     await settle();
-    assert.ok(pending(), "cookie() waits for the in-flight refresh (single flight)");
+    assert.ok(pending(), "waitForCookie() waits for the in-flight refresh (single flight)");
     assert.equal(auth.logins, 1);
     // The real client gives up after its timeout with a transient failure.
     auth.refreshMode = "ok";
@@ -470,15 +471,15 @@ describe("SessionManager: expiry on the request path", () => {
 });
 
 describe("SessionManager: 401 from the API", () => {
-  it("unauthorized(current) 20 times at once causes exactly one login", async () => {
+  it("reportUnauthorized(current) 20 times at once causes exactly one login", async () => {
     const { auth, mgr, count } = setup();
     await mgr.start();
     const used = auth.last;
     auth.loginMode = "hang";
-    const retries = Array.from({ length: 20 }, () => mgr.unauthorized(used));
+    const retries = Array.from({ length: 20 }, () => mgr.reportUnauthorized(used));
     await settle();
     assert.equal(auth.logins, 2);
-    assert.equal(mgr.current(), undefined, "the refused cookie is dropped at once");
+    assert.equal(mgr.currentCookie(), undefined, "the refused cookie is dropped at once");
     auth.release();
     const got = await Promise.all(retries);
     assert.equal(auth.logins, 2);
@@ -487,23 +488,23 @@ describe("SessionManager: 401 from the API", () => {
     assert.equal(mgr.snapshot().counters.unauthorized, 20);
   });
 
-  it("unauthorized(current) with an instant login still logs in once", async () => {
+  it("reportUnauthorized(current) with an instant login still logs in once", async () => {
     const { auth, mgr } = setup();
     await mgr.start();
     const used = auth.last;
-    const got = await Promise.all(Array.from({ length: 20 }, () => mgr.unauthorized(used)));
+    const got = await Promise.all(Array.from({ length: 20 }, () => mgr.reportUnauthorized(used)));
     assert.equal(auth.logins, 2);
     assert.ok(got.every((c) => c === auth.last));
   });
 
-  it("unauthorized(old cookie) causes no login and answers with the current cookie", async () => {
+  it("reportUnauthorized(old cookie) causes no login and answers with the current cookie", async () => {
     const { auth, mgr, advanceTo, nextAt, count } = setup();
     await mgr.start();
     const old = auth.last;
     await advanceTo(nextAt());
     assert.equal(auth.refreshes, 1);
     const current = auth.last;
-    const got = await Promise.all(Array.from({ length: 5 }, () => mgr.unauthorized(old)));
+    const got = await Promise.all(Array.from({ length: 5 }, () => mgr.reportUnauthorized(old)));
     assert.equal(auth.logins, 1);
     assert.ok(got.every((c) => c === current));
     assert.equal(count("invalidate"), 0);
@@ -515,7 +516,7 @@ describe("SessionManager: 401 from the API", () => {
     const used = auth.last;
     auth.refreshMode = "hang";
     await advanceTo(nextAt());
-    const retry = mgr.unauthorized(used);
+    const retry = mgr.reportUnauthorized(used);
     await settle();
     auth.release();
     assert.equal(await retry, auth.last);
@@ -533,8 +534,8 @@ describe("SessionManager: refresh failures", () => {
     await advanceTo(nextAt());
     assert.equal(auth.refreshes, 1);
     assert.equal(auth.logins, 2);
-    assert.notEqual(mgr.current(), old);
-    assert.equal(mgr.current(), auth.last);
+    assert.notEqual(mgr.currentCookie(), old);
+    assert.equal(mgr.currentCookie(), auth.last);
     const failure = events.find((e) => e.name === "failure");
     assert.ok(failure && failure.name === "failure");
     assert.equal(failure.payload.op, "refresh");
@@ -552,7 +553,7 @@ describe("SessionManager: refresh failures", () => {
     const next = mgr.snapshot().next;
     assert.equal(next?.action, "refresh");
     assert.ok(next && next.at < expiresAt);
-    assert.ok(mgr.current());
+    assert.ok(mgr.currentCookie());
     auth.refreshMode = "ok";
     await advanceTo(nextAt());
     assert.equal(auth.refreshes, 2);
@@ -574,7 +575,7 @@ describe("SessionManager: refresh failures that persist", () => {
       while (fake.now() < firstExpiry + step) {
         await fake.advance(step);
         assert.ok(
-          mgr.current() !== undefined,
+          mgr.currentCookie() !== undefined,
           `no usable cookie at ${fake.now() - firstExpiry} ms from the first expiry`,
         );
       }
@@ -594,13 +595,13 @@ describe("SessionManager: clocks that disagree", () => {
     const { auth, mgr, fake } = setup();
     auth.skewMs = 40 * MIN;
     await mgr.start();
-    assert.equal(mgr.current(), auth.last, "a token the API just issued is usable");
+    assert.equal(mgr.currentCookie(), auth.last, "a token the API just issued is usable");
     assert.equal(mgr.snapshot().expirySource, "max-age");
     await fake.advance(1_000);
     assert.equal(auth.refreshes, 0, "no refresh right after the login");
     for (let i = 0; i < 120; i++) {
       await fake.advance(MIN);
-      assert.ok(mgr.current() !== undefined, `no usable cookie after ${i + 1} min`);
+      assert.ok(mgr.currentCookie() !== undefined, `no usable cookie after ${i + 1} min`);
     }
     assert.ok(auth.refreshes >= 4 && auth.refreshes <= 8, `${auth.refreshes} refreshes in 2 h`);
     assert.equal(auth.logins, 1);
@@ -619,9 +620,9 @@ describe("SessionManager: backoff", () => {
       assert.equal(snap.next?.action, "login");
       assert.equal(snap.consecutiveFailures, i + 1);
       delays.push(nextAt() - fake.now());
-      // No usable session meanwhile: cookie() answers 503 at once, without a login.
+      // No usable session meanwhile: waitForCookie() answers 503 at once, without a login.
       const before = auth.logins;
-      await expect503(mgr.cookie());
+      await expect503(mgr.waitForCookie());
       assert.equal(auth.logins, before);
       await advanceTo(nextAt());
     }
@@ -648,7 +649,31 @@ describe("SessionManager: backoff", () => {
     assert.equal(snap.state, "ready");
     assert.equal(snap.consecutiveFailures, 0);
     assert.equal(snap.next?.action, "refresh");
-    assert.equal(await mgr.cookie(), auth.last);
+    assert.equal(await mgr.waitForCookie(), auth.last);
+  });
+});
+
+describe("SessionManager: a refresh that fails over into a login", () => {
+  it("reports the login, not a refresh, and does not reschedule an adopted cookie mid-login", async () => {
+    const { auth, mgr, advanceTo, nextAt } = setup();
+    await mgr.start();
+    auth.refreshMode = "transient";
+    auth.loginMode = "hang";
+    // Transient refresh failures retry until the token is nearly out, then the same flight logs in.
+    for (let i = 0; i < 50 && auth.waiting === 0; i++) await advanceTo(nextAt());
+    assert.equal(auth.waiting, 1, "the failover login is in flight");
+    const snap = mgr.snapshot();
+    assert.equal(snap.refreshing, false, "a login is in flight, not a refresh");
+    assert.equal(snap.next, undefined);
+
+    const used = mgr.currentCookie() ?? auth.last;
+    const rotated = encodeCookie(Date.now() + 30 * MIN, Date.now() + 3 * HOUR, 999);
+    mgr.adopt(`nimbula=${rotated}; Path=/; Max-Age=1800`, used);
+    assert.equal(mgr.snapshot().next, undefined, "the login in flight plans the next renewal when it lands");
+
+    auth.release();
+    await mgr.idle();
+    assert.equal(mgr.snapshot().next?.action, "refresh");
   });
 });
 
@@ -660,9 +685,9 @@ describe("SessionManager: rejected logins", () => {
     assert.equal(auth.logins, 1);
     assert.equal(mgr.snapshot().state, "rejected");
     assert.equal(nextAt() - fake.now(), 10_000);
-    const err1 = await expect503(mgr.cookie());
+    const err1 = await expect503(mgr.waitForCookie());
     assert.ok(err1.message.includes(SOURCE), err1.message);
-    assert.equal(auth.logins, 1, "cookie() does not bypass the wait");
+    assert.equal(auth.logins, 1, "waitForCookie() does not bypass the wait");
     await advanceTo(nextAt());
     assert.equal(auth.logins, 2);
     assert.equal(nextAt() - fake.now(), 30_000);
@@ -681,7 +706,7 @@ describe("SessionManager: rejected logins", () => {
 
     for (let i = 0; i < 4; i++) {
       await fake.advance(15 * MIN);
-      const errs = await Promise.all(Array.from({ length: 25 }, () => expect503(mgr.cookie())));
+      const errs = await Promise.all(Array.from({ length: 25 }, () => expect503(mgr.waitForCookie())));
       for (const err of errs) assert.ok(err.message.includes(SOURCE), err.message);
     }
     assert.equal(auth.logins, 3, "no login while blocked, however long and however often asked");
@@ -693,10 +718,10 @@ describe("SessionManager: rejected logins", () => {
     await fake.advance(2_000);
     assert.equal(auth.logins, 4);
     assert.equal(mgr.snapshot().state, "ready");
-    assert.equal(await mgr.cookie(), auth.last);
+    assert.equal(await mgr.waitForCookie(), auth.last);
   });
 
-  it("after the credentials change, cookie() logs in at once", async () => {
+  it("while blocked, requests never read the password source: only the poll does, and it logs in", async () => {
     const { auth, creds, mgr, fake, advanceTo, nextAt } = setup({ options: { credentialPollMs: 60_000 } });
     auth.loginMode = "reject";
     await mgr.start();
@@ -706,10 +731,18 @@ describe("SessionManager: rejected logins", () => {
     await fake.advance(1_000);
     creds.fp = "v2";
     auth.loginMode = "ok";
-    const got = await Promise.all(Array.from({ length: 10 }, () => mgr.cookie()));
-    assert.ok(got.every((c) => c === auth.last));
-    assert.equal(auth.logins, 4, "ten callers noticing the change at once share one login");
+    const reads = creds.fingerprints;
+    const errs = await Promise.all(Array.from({ length: 50 }, () => expect503(mgr.waitForCookie())));
+    assert.ok(errs.every((e) => e.code === "NO_SESSION"));
+    assert.equal(creds.fingerprints, reads, "fifty requests while blocked read the password source zero times");
+    assert.equal(auth.logins, 3);
+
+    await advanceTo(nextAt());
+    assert.equal(creds.fingerprints, reads + 2, "one look by the poll, one by the login it starts");
+    assert.equal(auth.logins, 4, "the poll noticed the change and logged in once");
     assert.equal(mgr.snapshot().state, "ready");
+    const got = await Promise.all(Array.from({ length: 10 }, () => mgr.waitForCookie()));
+    assert.ok(got.every((c) => c === auth.last));
   });
 
   it("a changed password that is rejected again gets a fresh set of attempts, not a hammering", async () => {
@@ -730,7 +763,6 @@ describe("SessionManager: rejected logins", () => {
     creds.failWith = new ProxyError(
       "PASSWORD_FILE",
       "password file /run/secrets/opc-password cannot be read: no such file",
-      503,
     );
     await mgr.start();
     assert.equal(auth.logins, 0);
@@ -753,15 +785,15 @@ describe("SessionManager: adopt", () => {
     mgr.adopt(["other=1; Path=/"], a);
     mgr.adopt(undefined, a);
     mgr.adopt([`nimbula=${a}; Path=/; Max-Age=1800`], a);
-    assert.equal(mgr.current(), a);
+    assert.equal(mgr.currentCookie(), a);
     assert.equal(mgr.snapshot().counters.adopted, 0);
 
     mgr.adopt(["nimbula=rotated+B/==; Path=/; Max-Age=1800"], a);
-    assert.equal(mgr.current(), "rotated+B/==");
+    assert.equal(mgr.currentCookie(), "rotated+B/==");
     assert.equal(mgr.snapshot().counters.adopted, 1);
     // A slow response to a request made with the old cookie cannot bring back an older one.
     mgr.adopt(["nimbula=stale-C; Path=/; Max-Age=1800"], a);
-    assert.equal(mgr.current(), "rotated+B/==");
+    assert.equal(mgr.currentCookie(), "rotated+B/==");
     assert.equal(mgr.snapshot().counters.adopted, 1);
     assert.equal(count("adopt"), 1);
     assert.equal(auth.logins, 1);
@@ -780,7 +812,7 @@ describe("SessionManager: stop", () => {
     await fake.advance(5 * HOUR);
     assert.equal(auth.refreshes, 0);
     assert.equal(auth.logins, 1);
-    const err = await expect503(mgr.cookie());
+    const err = await expect503(mgr.waitForCookie());
     assert.equal(err.code, "SHUTTING_DOWN");
     assert.equal(auth.logins, 1);
     assert.equal(mgr.snapshot().state, "stopped");
@@ -794,7 +826,7 @@ describe("SessionManager: stop", () => {
     mgr.stop();
     auth.release();
     await started;
-    assert.equal(mgr.current(), undefined);
+    assert.equal(mgr.currentCookie(), undefined);
     assert.equal(fake.pending, 0);
   });
 });
@@ -813,7 +845,7 @@ describe("SessionManager: secrets stay secret", () => {
     look();
     await advanceTo(nextAt()); // refresh
     look();
-    await mgr.unauthorized(auth.last); // invalidate + login
+    await mgr.reportUnauthorized(auth.last); // invalidate + login
     look();
     mgr.adopt(["nimbula=adopted+value/==; Path=/"], auth.last); // adopt
     look();
@@ -822,12 +854,12 @@ describe("SessionManager: secrets stay secret", () => {
     look();
     auth.refreshMode = "ok";
     auth.loginMode = "reject";
-    await expect503(mgr.unauthorized(auth.last)); // invalidate + rejected login
+    await expect503(mgr.reportUnauthorized(auth.last)); // invalidate + rejected login
     look();
     await advanceTo(nextAt());
     await advanceTo(nextAt()); // blocked
     look();
-    await expect503(mgr.cookie()).then((err) => snaps.push({ message: err.message, body: err.toBody() }));
+    await expect503(mgr.waitForCookie()).then((err) => snaps.push({ message: err.message, body: err.toBody() }));
     await fake.advance(MIN);
     mgr.stop();
     look();

@@ -15,7 +15,7 @@ import { refreshTokenCommand } from "../../src/commands/refresh-token.js";
 import { ProxyError } from "../../src/errors.js";
 import { statusJson } from "../../src/http/status.js";
 import { createLogger } from "../../src/log.js";
-import { sendError } from "../../src/proxy/respond.js";
+import { sendError } from "../../src/http/respond.js";
 import { MASK, rememberSecret } from "../../src/secrets.js";
 import { AuthFailure } from "../../src/session/api-auth.js";
 import { apiMessage } from "../../src/upstream/call.js";
@@ -160,7 +160,7 @@ describe("property: a remembered secret is masked on every error path", () => {
         const res = new PassThrough() as unknown as http.ServerResponse & { body?: string };
         let body = "";
         Object.assign(res, { writeHead: () => res, end: (b: string) => (body = b) });
-        sendError(res, new ProxyError("NO_SESSION", inText, 503));
+        sendError(res, new ProxyError("NO_SESSION", inText));
         outputs.push(body);
         lines.length = 0;
         log.warn(inText);

@@ -1,0 +1,28 @@
+// Owns the small responses the proxy reads whole instead of streaming: a 401 kept back while the
+// session logs in again, and relayed as it came when the request cannot be sent again.
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { responseHeaders } from "./headers.js";
+
+/** Reads a small response whole; undefined when it is larger than `limit`. */
+export function collect(stream: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size <= limit) chunks.push(c);
+    });
+    stream.once("end", () => resolve(size <= limit ? Buffer.concat(chunks) : undefined));
+    stream.once("error", () => resolve(undefined));
+    stream.once("aborted", () => resolve(undefined));
+  });
+}
+
+/** Relays an upstream response whose body was read whole, with its Content-Length (bytes) set. */
+export function deliverBuffered(res: ServerResponse, upstream: IncomingMessage, body: Buffer): void {
+  const headers = responseHeaders(upstream.headers);
+  headers["content-length"] = body.length;
+  res.writeHead(upstream.statusCode ?? 401, headers);
+  res.end(body);
+}

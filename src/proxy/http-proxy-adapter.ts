@@ -1,0 +1,107 @@
+// Owns the one seam to http-proxy-middleware: the instance built at start-up, the stand-in request
+// it is handed per attempt (exactly the fields http-proxy reads, plus a Symbol-keyed pointer to our
+// Attempt), the only cast from its IncomingMessage-typed events back to that Attempt, and the routing
+// of proxyReq / proxyRes / error to the Attempt's events. Pinned by test/proxy/http-proxy-contract.test.ts.
+
+import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
+import { createProxyMiddleware } from "http-proxy-middleware";
+import { ProxyError, errorMessage } from "../errors.js";
+import { sendError } from "../http/respond.js";
+import type { Upstream } from "../upstream/upstream.js";
+
+/** One try at sending a request upstream; a 401 replay or a reset retry is a new Attempt. */
+export interface Attempt {
+  readonly method: string;
+  /** The session cookie this attempt carries, to report a 401 or adopt a rotated cookie against. */
+  readonly cookie: string;
+  readonly events: AttemptEvents;
+  proxyReq?: ClientRequest;
+  responded: boolean;
+  timedOut: boolean;
+  /** Tells http-proxy the client went away, so it aborts the upstream request. */
+  abort(): void;
+}
+
+/** What http-proxy reports about an attempt; Exchange implements it. */
+export interface AttemptEvents {
+  /** A socket was assigned (skipped by http-proxy when the request carries `Expect`). */
+  onProxyReq(attempt: Attempt, proxyReq: ClientRequest): void;
+  onResponse(attempt: Attempt, upstream: IncomingMessage): void;
+  onError(attempt: Attempt, err: Error): void;
+}
+
+/**
+ * The request fields http-proxy-middleware 3.0 and http-proxy 1.18 read with our options (no xfwd,
+ * no forward, selfHandleResponse, so the response passes that read `httpVersion` never run).
+ */
+export const STAND_IN_FIELDS = ["method", "url", "headers", "socket"] as const;
+
+const ATTEMPT = Symbol("opc-auth-proxy.attempt");
+
+type StandIn = Readable & {
+  method: string;
+  url: string;
+  headers: OutgoingHttpHeaders;
+  socket: IncomingMessage["socket"];
+  [ATTEMPT]: Attempt;
+};
+
+/**
+ * Turns `body` (the stream http-proxy pipes upstream) into the request it is handed: the listed
+ * fields (`socket` from `client`), and a new Attempt behind a Symbol.
+ */
+export function standIn(
+  body: Readable,
+  client: IncomingMessage,
+  target: { url: string; headers: OutgoingHttpHeaders },
+  attempt: Pick<Attempt, "method" | "cookie" | "events">,
+): { req: Readable; attempt: Attempt } {
+  const req = body as StandIn;
+  req.method = attempt.method;
+  req.url = target.url;
+  req.headers = target.headers;
+  req.socket = client.socket;
+  const full: Attempt = { ...attempt, responded: false, timedOut: false, abort: () => void body.emit("aborted") };
+  req[ATTEMPT] = full;
+  return { req, attempt: full };
+}
+
+/** The Attempt behind a request http-proxy hands back in its events: the only cast. */
+export function attemptOf(req: unknown): Attempt {
+  return (req as StandIn)[ATTEMPT];
+}
+
+/** Sends one stand-in request (from {@link standIn}) upstream; the response comes to its events. */
+export type Send = (req: Readable, res: ServerResponse) => void;
+
+/**
+ * Builds the http-proxy-middleware instance once, with the keep-alive agent of `upstream`.
+ * @example const send = createSender({ upstream }); send(standIn(body, req, target, attempt), res);
+ */
+export function createSender(opts: { upstream: Upstream; insecureSkipTlsVerify?: boolean }): Send {
+  const middleware = createProxyMiddleware<IncomingMessage, ServerResponse>({
+    target: opts.upstream.origin,
+    changeOrigin: true,
+    agent: opts.upstream.agent,
+    secure: !opts.insecureSkipTlsVerify,
+    // The response path is ours: cookie adoption, 401 replay and header filtering come first.
+    selfHandleResponse: true,
+    ejectPlugins: true,
+    plugins: [
+      (server) => {
+        server.on("proxyReq", (proxyReq, req) => attemptOf(req).events.onProxyReq(attemptOf(req), proxyReq));
+        server.on("proxyRes", (proxyRes, req) => attemptOf(req).events.onResponse(attemptOf(req), proxyRes));
+        server.on("error", (err, req) => attemptOf(req).events.onError(attemptOf(req), err));
+        // The client's socket is gone; Exchange already cleaned up on its `close`.
+        server.on("econnreset", () => undefined);
+      },
+    ],
+  });
+  return function send(req, res) {
+    const failed = (err?: unknown): void => {
+      if (!res.headersSent) sendError(res, new ProxyError("API_ERROR", `cannot forward: ${errorMessage(err)}`));
+    };
+    middleware(req as IncomingMessage, res, failed).catch(failed);
+  };
+}
