@@ -6,8 +6,10 @@ import type { Config } from "./config/serve.js";
 import type { Credentials } from "./session/credentials.js";
 import { ProxyError } from "./errors.js";
 import { createApp } from "./http/app.js";
+import { createAdminApp } from "./http/admin.js";
 import { createGuard } from "./http/guards.js";
 import { limitsFor, listen, type Listening, type ServerLimits } from "./http/server.js";
+import type { ListenAddress } from "./net/addresses.js";
 import type { Logger } from "./log.js";
 import { createForwarder } from "./proxy/forwarder.js";
 import { createAuthClient } from "./session/api-auth.js";
@@ -20,6 +22,8 @@ import { routeLogLine } from "./upstream/proxy-env.js";
 import { createUpstream, type Upstream } from "./upstream/upstream.js";
 import { VERSION } from "./version.js";
 
+const ADMIN_LISTENER = { flag: "--admin-listen", env: "OPC_PROXY_ADMIN_LISTEN" };
+
 export type ProxySettings = Pick<
   Config,
   | "listen"
@@ -31,7 +35,11 @@ export type ProxySettings = Pick<
   | "ca"
   | "insecureSkipTlsVerify"
   | "cookieFile"
-> & { api: URL };
+> & {
+  api: URL;
+  /** `--admin-listen`: a second listener serving only the control endpoints (src/http/admin.ts). */
+  adminListen?: ListenAddress;
+};
 
 export interface AssembleDeps {
   credentials: Credentials;
@@ -52,6 +60,8 @@ export interface RunningProxy {
   session: SessionManager;
   upstream: Upstream;
   listening: Listening;
+  /** The admin listener, when `adminListen` was given. */
+  admin: Listening | undefined;
   /** Readiness turns 503, requests in flight finish (up to `graceMs`), then everything closes. */
   shutdown(graceMs: number): Promise<void>;
 }
@@ -100,8 +110,7 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
   });
   let draining = false;
   const startedAt = clock.now();
-  const app = createApp({
-    forward,
+  const control = {
     snapshot: () => session.snapshot(),
     facts: () => ({
       version: VERSION,
@@ -112,14 +121,35 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
     }),
     registry: metrics.registry,
     clock,
-    guard: createGuard(settings),
-  });
-  const listening = await listen(app, settings.listen, limitsFor(settings.upstreamTimeoutMs, deps.serverLimits));
+  };
+  const app = createApp({ forward, ...control, guard: createGuard(settings) });
+  const limits = limitsFor(settings.upstreamTimeoutMs, deps.serverLimits);
+  let listening: Listening | undefined;
+  let admin: Listening | undefined;
+  try {
+    listening = await listen(app, settings.listen, limits);
+    if (settings.adminListen) {
+      const adminApp = createAdminApp({
+        ...control,
+        listen: settings.adminListen,
+        allowHosts: settings.allowHosts,
+        allowOrigins: settings.allowOrigins,
+      });
+      admin = await listen(adminApp, settings.adminListen, limits, ADMIN_LISTENER);
+    }
+  } catch (err) {
+    // Nothing half-started stays behind: a listener already bound, the session's timers, the agent.
+    await listening?.drain(0);
+    session.stop();
+    upstream.close();
+    throw err;
+  }
   return {
     url: listening.url,
     session,
     upstream,
     listening,
+    admin,
     async shutdown(graceMs) {
       draining = true;
       await listening.drain(graceMs, () => {
@@ -133,6 +163,8 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
         if (cut > 0)
           log.warn({ event: "drain_cut", requests: cut }, `drain timeout: ${cut} request(s) still in flight were cut`);
       });
+      // The admin listener closes last, so probes see readiness 503 for the whole drain.
+      await admin?.drain(graceMs);
       session.stop();
       upstream.close();
     },

@@ -10,6 +10,7 @@ import { ProxyError } from "../errors.js";
 import { originOf, type ListenAddress } from "../net/addresses.js";
 import type { App } from "./app.js";
 import { onClientError, onConnect, requestErrorResponse } from "./socket-replies.js";
+import { assignRequestId } from "./request-id.js";
 
 export interface ServerLimits {
   /** Largest request head accepted; larger gets 431. */
@@ -60,10 +61,19 @@ export interface Listening {
   drain(graceMs: number, beforeCut?: () => void): Promise<void>;
 }
 
+/** The flag and variable an error about a listener names (the proxy's, or the admin listener's). */
+export interface ListenerNames {
+  flag: string;
+  env: string;
+}
+
+export const PROXY_LISTENER: ListenerNames = { flag: "--listen", env: "OPC_PROXY_LISTEN" };
+
 export async function listen(
   app: App,
   address: ListenAddress,
   limits: ServerLimits = DEFAULT_LIMITS,
+  names: ListenerNames = PROXY_LISTENER,
 ): Promise<Listening> {
   const server = http.createServer(
     {
@@ -76,18 +86,20 @@ export async function listen(
       // A missing Host gets a JSON 400 from the app's error path instead of an empty one.
       requireHostHeader: false,
     },
-    getRequestListener(app.fetch, {
-      autoCleanupIncoming: false,
-      overrideGlobalObjects: false,
-      errorHandler: requestErrorResponse,
-    }),
+    withRequestId(
+      getRequestListener(app.fetch, {
+        autoCleanupIncoming: false,
+        overrideGlobalObjects: false,
+        errorHandler: requestErrorResponse,
+      }),
+    ),
   );
   server.timeout = limits.idleTimeoutMs;
   server.on("clientError", onClientError(limits.maxHeaderBytes));
   server.on("connect", onConnect);
-  if (address.kind === "unix") await removeStaleSocket(address.path);
+  if (address.kind === "unix") await removeStaleSocket(address.path, names);
   const failed = once(server, "error").then(([err]) =>
-    Promise.reject(listenError(err as NodeJS.ErrnoException, address)),
+    Promise.reject(listenError(err as NodeJS.ErrnoException, address, names)),
   );
   failed.catch(() => undefined);
   if (address.kind === "unix") listenOwnerOnly(server, address.path);
@@ -130,6 +142,14 @@ export async function listen(
   };
 }
 
+/** Every request gets its id before anything else runs, so refusals and parse errors carry it too. */
+function withRequestId(listener: http.RequestListener): http.RequestListener {
+  return function requestWithId(req, res) {
+    assignRequestId(req, res);
+    return listener(req, res);
+  };
+}
+
 /**
  * Whoever can connect to the socket acts as the user: it is created 0600 (the bind happens within
  * listen(), under this umask), so there is no moment at which others could connect. The chmod
@@ -145,7 +165,7 @@ function listenOwnerOnly(server: http.Server, path: string): void {
 }
 
 /** A socket file left by a crashed run is replaced; any other kind of file is never touched. */
-async function removeStaleSocket(path: string): Promise<void> {
+async function removeStaleSocket(path: string, names: ListenerNames): Promise<void> {
   let st;
   try {
     st = await lstat(path);
@@ -155,36 +175,37 @@ async function removeStaleSocket(path: string): Promise<void> {
   if (!st.isSocket()) {
     throw new ProxyError(
       "CONFIG_INVALID",
-      `--listen unix:${path}: ${path} exists and is not a socket; refusing to replace it`,
+      `${names.flag} unix:${path}: ${path} exists and is not a socket; refusing to replace it`,
       2,
     );
   }
   if (await socketAnswers(path)) {
     throw new ProxyError(
       "LISTEN_FAILED",
-      `--listen unix:${path}: another process is listening on it; stop it or pick another path`,
+      `${names.flag} unix:${path}: another process is listening on it; stop it or pick another path`,
       1,
     );
   }
   await unlink(path);
 }
 
-function listenError(err: NodeJS.ErrnoException, address: ListenAddress): ProxyError {
-  const where = address.kind === "unix" ? `unix:${address.path}` : `${address.host}:${address.port}`;
+function listenError(err: NodeJS.ErrnoException, address: ListenAddress, names: ListenerNames): ProxyError {
+  const at = address.kind === "unix" ? `unix:${address.path}` : `${address.host}:${address.port}`;
+  const where = `${names.flag} ${at}`;
   if (err.code === "EADDRINUSE") {
     return new ProxyError(
       "LISTEN_FAILED",
-      `--listen ${where}: the address is already in use; pick another port with --listen or OPC_PROXY_LISTEN`,
+      `${where}: the address is already in use; pick another port with ${names.flag} or ${names.env}`,
       1,
     );
   }
   if (err.code === "EACCES") {
-    return new ProxyError("LISTEN_FAILED", `--listen ${where}: permission denied; use a port above 1023`, 1);
+    return new ProxyError("LISTEN_FAILED", `${where}: permission denied; use a port above 1023`, 1);
   }
   if (err.code === "EADDRNOTAVAIL" || err.code === "ENOTFOUND") {
-    return new ProxyError("LISTEN_FAILED", `--listen ${where}: no such local address`, 1);
+    return new ProxyError("LISTEN_FAILED", `${where}: no such local address`, 1);
   }
-  return new ProxyError("LISTEN_FAILED", `--listen ${where}: ${err.message}`, 1);
+  return new ProxyError("LISTEN_FAILED", `${where}: ${err.message}`, 1);
 }
 
 export { originOf };
