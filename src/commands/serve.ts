@@ -95,21 +95,23 @@ async function run(config: Readonly<Config>, io: CommandIO, log: Logger, termina
   const started = proxy.session.start();
   if (!sim && terminal) {
     // After the first login attempt, so the line says whether it worked; never delays serving.
-    void started.catch(() => undefined).then(() => {
-      const s = proxy.session.snapshot();
-      io.stderr.write(
-        bannerLine({
-          version: VERSION,
-          url,
-          adminUrl,
-          api: proxy.upstream.origin + proxy.upstream.basePath,
-          user: credentials.user,
-          ready: s.ready,
-          reason: s.reason,
-          tokenExpiresAt: s.tokenExpiresAt,
-        }),
-      );
-    });
+    void started
+      .catch(() => undefined)
+      .then(() => {
+        const s = proxy.session.snapshot();
+        io.stderr.write(
+          bannerLine({
+            version: VERSION,
+            url,
+            adminUrl,
+            api: proxy.upstream.origin + proxy.upstream.basePath,
+            user: credentials.user,
+            ready: s.ready,
+            reason: s.reason,
+            tokenExpiresAt: s.tokenExpiresAt,
+          }),
+        );
+      });
   }
   if (sim) {
     await started;
