@@ -34,7 +34,7 @@ export const serve: Command = async (argv, io) => {
   const terminal = isTerminal(io.stderr);
   const log =
     chooseLogFormat(config.logFormat, terminal) === "text"
-      ? createLogger(config.logLevel, textDestination({ colorize: !io.env.NO_COLOR }))
+      ? createLogger(config.logLevel, textDestination({ colorize: terminal && !io.env.NO_COLOR }))
       : createLogger(config.logLevel);
   try {
     return await run(config, io, log, terminal);
