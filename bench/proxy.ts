@@ -107,8 +107,8 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyProcess> {
       let requests = 0;
       for (const m of text.matchAll(/^opc_auth_proxy_requests_total\{[^}]*\} (\S+)$/gm)) requests += Number(m[1]);
       return {
-        rssBytes: metricValue(text, "opc_auth_proxy_process_resident_memory_bytes"),
-        cpuSeconds: metricValue(text, "opc_auth_proxy_process_cpu_seconds_total"),
+        rssBytes: metricValue(text, "process_resident_memory_bytes"),
+        cpuSeconds: metricValue(text, "process_cpu_seconds_total"),
         requests,
       };
     },

@@ -6,8 +6,10 @@ import type { Config } from "./config/serve.js";
 import type { Credentials } from "./session/credentials.js";
 import { ProxyError } from "./errors.js";
 import { createApp } from "./http/app.js";
+import { createAdminApp } from "./http/admin.js";
 import { createGuard } from "./http/guards.js";
 import { limitsFor, listen, type Listening, type ServerLimits } from "./http/server.js";
+import type { ListenAddress } from "./net/addresses.js";
 import type { Logger } from "./log.js";
 import { createForwarder } from "./proxy/forwarder.js";
 import { createAuthClient } from "./session/api-auth.js";
@@ -21,6 +23,8 @@ import { routeLogLine } from "./upstream/proxy-env.js";
 import { createUpstream, type Upstream } from "./upstream/upstream.js";
 import { VERSION } from "./version.js";
 
+const ADMIN_LISTENER = { flag: "--admin-listen", env: "OPC_PROXY_ADMIN_LISTEN" };
+
 export type ProxySettings = Pick<
   Config,
   | "listen"
@@ -32,7 +36,11 @@ export type ProxySettings = Pick<
   | "ca"
   | "insecureSkipTlsVerify"
   | "cookieFile"
-> & { api: URL };
+> & {
+  api: URL;
+  /** `--admin-listen`: a second listener serving only the control endpoints (src/http/admin.ts). */
+  adminListen?: ListenAddress;
+};
 
 export interface AssembleDeps {
   credentials: Credentials;
@@ -53,11 +61,13 @@ export interface RunningProxy {
   session: SessionManager;
   upstream: Upstream;
   listening: Listening;
+  /** The admin listener, when `adminListen` was given. */
+  admin: Listening | undefined;
   /** Readiness turns 503 while everything else keeps serving (the --shutdown-delay window). */
   unready(): void;
   /**
    * Readiness turns 503, the listener closes, requests in flight finish (up to `graceMs`) with
-   * `Connection: close`, each connection closes once idle, then everything closes.
+   * `Connection: close`, each connection closes once idle, then the admin listener and everything closes.
    */
   shutdown(graceMs: number): Promise<void>;
 }
@@ -81,8 +91,10 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
     random: deps.random ?? systemRandom,
     policy: deps.policy,
   });
-  // From here on, a failed start (the port is taken, the cookie file unreadable) closes what it
-  // opened: the upstream agent and any resume in flight. Building the session above does no I/O.
+  let listening: Listening | undefined;
+  let admin: Listening | undefined;
+  // From here on, a failed start (a port is taken, the cookie file unreadable) closes what it
+  // opened: a listener already bound, the upstream agent and any resume in flight.
   try {
     logSessionEvents(session, log.child({ component: "session" }));
     // Subscribed before shareCookie, so a resumed session is on the timeline too.
@@ -113,8 +125,8 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
     });
     let draining = false;
     const startedAt = clock.now();
-    const app = createApp({
-      forward,
+    const httpLog = log.child({ component: "http" });
+    const control = {
       snapshot: () => session.snapshot(),
       facts: () => ({
         version: VERSION,
@@ -125,27 +137,34 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
       }),
       registry: metrics.registry,
       clock,
-      guard: createGuard(settings),
-      log: log.child({ component: "http" }),
+      log: httpLog,
       statusPage: { history: () => history.toJSON() },
-    });
-    const listening = await listen(
-      app,
-      settings.listen,
-      limitsFor(settings.upstreamTimeoutMs, deps.serverLimits),
-      log.child({ component: "http" }),
-    );
+    };
+    const app = createApp({ forward, ...control, guard: createGuard(settings) });
+    const limits = limitsFor(settings.upstreamTimeoutMs, deps.serverLimits);
+    listening = await listen(app, settings.listen, limits, httpLog);
+    if (settings.adminListen) {
+      const adminApp = createAdminApp({
+        ...control,
+        listen: settings.adminListen,
+        allowHosts: settings.allowHosts,
+        allowOrigins: settings.allowOrigins,
+      });
+      admin = await listen(adminApp, settings.adminListen, limits, httpLog, ADMIN_LISTENER);
+    }
+    const main = listening;
     return {
-      url: listening.url,
+      url: main.url,
       session,
       upstream,
-      listening,
+      listening: main,
+      admin,
       unready() {
         draining = true;
       },
       async shutdown(graceMs) {
         draining = true;
-        await listening.drain(graceMs, () => {
+        await main.drain(graceMs, () => {
           const cut = forward.cutAll(
             new ProxyError(
               "SHUTTING_DOWN",
@@ -158,11 +177,14 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
               `drain timeout: ${cut} request(s) still in flight were cut`,
             );
         });
+        // The admin listener closes last, so probes see readiness 503 for the whole drain.
+        await admin?.drain(graceMs);
         session.stop();
         upstream.close();
       },
     };
   } catch (err) {
+    await listening?.drain(0);
     session.stop();
     upstream.close();
     throw err;

@@ -16,6 +16,10 @@ Options (a flag beats its environment variable):
                             the password itself when no file is given (a file is the safer choice)
   --listen HOST:PORT|unix:PATH
                             where to listen; env OPC_PROXY_LISTEN; default 127.0.0.1:8080
+  --admin-listen HOST:PORT|unix:PATH
+                            also serve /-/healthz, /-/readyz, /-/metrics and /-/status (never forwards)
+                            here, e.g. 0.0.0.0:9090 for Kubernetes probes and Prometheus while the proxy
+                            stays on loopback; accepts any IP address as Host; env OPC_PROXY_ADMIN_LISTEN
   --cookie-file PATH        keep a Netscape cookie file (mode 600) up to date for curl -b and other
                             tools, and reuse a still-valid cookie from it at start; env OPC_PROXY_COOKIE_FILE
                             (with --api, a still-valid OPC_COOKIE / OPC_COMPUTE_COOKIE of the same user is
@@ -40,11 +44,14 @@ Options (a flag beats its environment variable):
                             before the drain (a second signal exits at once); env OPC_PROXY_SHUTDOWN_DELAY;
                             default 0
   --log-level LEVEL         fatal, error, warn, info, debug, trace or silent; env OPC_PROXY_LOG_LEVEL;
-                            default info (JSON lines on standard error)
+                            default info
+  --log-format text|json    one short text line per event, or JSON lines, on standard error;
+                            env OPC_PROXY_LOG_FORMAT; default text on a terminal, else json
   -h, --help                show this help
   --version                 show the version
 
 Control endpoints (never forwarded): /-/healthz, /-/readyz, /-/status, /-/metrics.
+Every response carries X-Request-Id (the client's when sane, else a new one), also sent to the API.
 The API is reached through HTTPS_PROXY / HTTP_PROXY unless NO_PROXY matches it (a loopback API never is).
 Exit codes: 0 success (also after a clean drain on SIGTERM), 1 runtime failure, 2 bad usage.
 

@@ -10,6 +10,7 @@ import { EXIT_INTERRUPTED, Interrupted } from "./interrupt.js";
 import { ConfigError, ProxyError, errorMessage } from "../errors.js";
 import { isLoopbackHost } from "../net/addresses.js";
 import { createLogger, type Logger } from "../log.js";
+import { bannerLine, chooseLogFormat, isTerminal, textDestination } from "../log-format.js";
 import { DEMO_PASSWORD, DEMO_USER, startSimulator, type RunningSimulator } from "../simulator/index.js";
 import { VERSION } from "../version.js";
 import { SERVE_HELP } from "./serve-help.js";
@@ -31,9 +32,13 @@ export const serve: Command = async (argv, io) => {
     }
     throw err;
   }
-  const log = createLogger(config.logLevel);
+  const terminal = isTerminal(io.stderr);
+  const log =
+    chooseLogFormat(config.logFormat, terminal) === "text"
+      ? createLogger(config.logLevel, textDestination({ colorize: terminal && !io.env.NO_COLOR }))
+      : createLogger(config.logLevel);
   try {
-    return await run(config, io, log);
+    return await run(config, io, log, terminal);
   } catch (err) {
     if (err instanceof Interrupted) {
       io.stderr.write(`opc-auth-proxy serve: ${err.message}\n`);
@@ -47,7 +52,7 @@ export const serve: Command = async (argv, io) => {
   }
 };
 
-async function run(config: Readonly<Config>, io: CommandIO, log: Logger): Promise<number> {
+async function run(config: Readonly<Config>, io: CommandIO, log: Logger, terminal: boolean): Promise<number> {
   let sim: RunningSimulator | undefined;
   let api = config.api;
   let credentials: Credentials;
@@ -86,11 +91,32 @@ async function run(config: Readonly<Config>, io: CommandIO, log: Logger): Promis
       `listening on ${config.listenText}, which is not loopback: anyone who can reach it acts as ${credentials.user}`,
     );
   }
+  const adminUrl = proxy.admin?.url;
   log.info(
-    { event: "listening", url, api: proxy.upstream.origin, user: credentials.user, version: VERSION },
-    `listening on ${url}`,
+    { event: "listening", url, adminUrl, api: proxy.upstream.origin, user: credentials.user, version: VERSION },
+    `listening on ${url}${adminUrl ? ` (admin: ${adminUrl})` : ""}`,
   );
   const started = proxy.session.start();
+  if (!sim && terminal) {
+    // After the first login attempt, so the line says whether it worked; never delays serving.
+    void started
+      .catch(() => undefined)
+      .then(() => {
+        const s = proxy.session.snapshot();
+        io.stderr.write(
+          bannerLine({
+            version: VERSION,
+            url,
+            adminUrl,
+            api: proxy.upstream.origin + proxy.upstream.basePath,
+            user: credentials.user,
+            ready: s.ready,
+            reason: s.reason,
+            tokenExpiresAt: s.tokenExpiresAt,
+          }),
+        );
+      });
+  }
   if (sim) {
     await started;
     const base = url.startsWith("unix:") ? "http://localhost" : url;

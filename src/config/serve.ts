@@ -8,6 +8,7 @@ import { DEFAULT_LISTEN, parseListen, type ListenAddress } from "../net/addresse
 
 export { DEFAULT_LISTEN };
 import { LOG_LEVELS, type LogLevel } from "../log.js";
+import { parseLogFormat, type LogFormat } from "../log-format.js";
 import {
   checkComputeUser,
   checkParentDirectory,
@@ -24,7 +25,9 @@ export const SERVE_OPTIONS = {
   user: { type: "string", env: ["OPC_USER", "OPC_COMPUTE_USER"] },
   "password-file": { type: "string", env: ["OPC_PASSWORD_FILE", "OPC_COMPUTE_PASSWORD_FILE"] },
   listen: { type: "string", env: ["OPC_PROXY_LISTEN"] },
+  "admin-listen": { type: "string", env: ["OPC_PROXY_ADMIN_LISTEN"] },
   "log-level": { type: "string", env: ["OPC_PROXY_LOG_LEVEL"] },
+  "log-format": { type: "string", env: ["OPC_PROXY_LOG_FORMAT"] },
   "max-replay-bytes": { type: "string", env: ["OPC_PROXY_MAX_REPLAY_BYTES"] },
   "upstream-timeout": { type: "string", env: ["OPC_PROXY_UPSTREAM_TIMEOUT"] },
   "drain-timeout": { type: "string", env: ["OPC_PROXY_DRAIN_TIMEOUT"] },
@@ -48,7 +51,12 @@ export interface Config {
   password: PasswordSource | undefined;
   listen: ListenAddress;
   listenText: string;
+  /** `--admin-listen`: a second listener serving only the control endpoints; undefined: none. */
+  adminListen: ListenAddress | undefined;
+  adminListenText: string | undefined;
   logLevel: LogLevel;
+  /** `--log-format`; undefined: chosen by whether standard error is a terminal (src/log-format.ts). */
+  logFormat: LogFormat | undefined;
   maxReplayBytes: number;
   upstreamTimeoutMs: number;
   drainTimeoutMs: number;
@@ -127,12 +135,21 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
   const listenOpt = p.get("listen") ?? { value: DEFAULT_LISTEN, from: "--listen" };
   const listen = parseListen(listenOpt.value);
   if (typeof listen === "string") problems.push(`${listenOpt.from}: ${listen}`);
+  const adminOpt = p.get("admin-listen");
+  const adminListen = adminOpt ? parseListen(adminOpt.value) : undefined;
+  if (typeof adminListen === "string") problems.push(`${adminOpt!.from}: ${adminListen}`);
+  else if (adminListen && typeof listen !== "string" && sameAddress(adminListen, listen)) {
+    problems.push(`${adminOpt!.from}: "${adminOpt!.value}" is the proxy's own --listen address; give it another port`);
+  }
 
   const levelOpt = p.get("log-level");
   const logLevel = (levelOpt?.value.toLowerCase() ?? "info") as LogLevel;
   if (levelOpt && !LOG_LEVELS.includes(logLevel)) {
     problems.push(`${levelOpt.from}: "${levelOpt.value}" is not a log level; use one of ${LOG_LEVELS.join(", ")}`);
   }
+
+  const formatOpt = p.get("log-format");
+  const logFormat = formatOpt ? parseLogFormat(formatOpt.value, formatOpt.from, problems) : undefined;
 
   const replayOpt = p.get("max-replay-bytes");
   const maxReplayBytes = replayOpt ? parseSize(replayOpt.value, replayOpt.from, problems) : 1024 * 1024;
@@ -171,7 +188,10 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
       password,
       listen: listen as ListenAddress,
       listenText: listenOpt.value,
+      adminListen: adminListen as ListenAddress | undefined,
+      adminListenText: adminOpt?.value,
       logLevel,
+      logFormat,
       maxReplayBytes: maxReplayBytes!,
       upstreamTimeoutMs: upstreamTimeoutMs!,
       drainTimeoutMs: drainTimeoutMs!,
@@ -183,6 +203,13 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
       insecureSkipTlsVerify,
     }),
   };
+}
+
+/** Two listen addresses that would collide (port 0 picks a fresh port each time, so never). */
+function sameAddress(a: ListenAddress, b: ListenAddress): boolean {
+  if (a.kind === "unix") return b.kind === "unix" && a.path === b.path;
+  if (b.kind === "unix") return false;
+  return a.port !== 0 && a.port === b.port && a.host === b.host;
 }
 
 /** The serialised origin a browser sends (lowercase, no default port), or undefined if `text` is not one. */

@@ -1,7 +1,7 @@
 // Owns the HTTP surface: the control endpoints under the reserved /-/ prefix, and every other
 // path handed to the forwarder on the raw Node request. Building the app never listens.
 
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import type { HttpBindings } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Forward } from "../proxy/forwarder.js";
@@ -13,26 +13,30 @@ import type { Clock } from "../clock.js";
 import { mountStatusPage, type StatusPageOptions } from "./status-page.js";
 import { silentLogger, type Logger } from "../log.js";
 import { createOnError } from "./on-error.js";
+import { requestIdOf } from "./request-id.js";
 
-export interface AppOptions {
-  forward: Forward;
+/** What the control endpoints read; the proxy's app and the admin app (src/http/admin.ts) share it. */
+export interface ControlOptions {
   snapshot(): SessionSnapshot;
   facts(): ProxyFacts;
   registry: Registry;
   clock: Clock;
   /** Where errors that escape every handler are logged (once, with a request id); default: nowhere. */
   log?: Logger;
-  /** Runs before forwarding and before control endpoints; returns a response to refuse. */
-  guard?(c: { env: HttpBindings }): Response | undefined;
   /** Serves the status page (GET /-/, /-/events, /-/assets/...) when given. */
   statusPage?: StatusPageOptions;
+}
+
+export interface AppOptions extends ControlOptions {
+  forward: Forward;
+  /** Runs before forwarding and before control endpoints; returns a response to refuse. */
+  guard?(c: { env: HttpBindings }): Response | undefined;
 }
 
 export type App = Hono<{ Bindings: HttpBindings }>;
 
 export function createApp(opts: AppOptions): App {
   const app: App = new Hono<{ Bindings: HttpBindings }>();
-  const noStore = { "cache-control": "no-store" };
 
   const forward = async (c: { env: HttpBindings }) => {
     await opts.forward(c.env.incoming, c.env.outgoing);
@@ -47,20 +51,36 @@ export function createApp(opts: AppOptions): App {
     if (!c.env.incoming.url?.startsWith("/-/")) return forward(c);
     return next();
   });
+  return mountControlRoutes(app, opts);
+}
+
+/**
+ * Adds the /-/ endpoints, the 404 for any other /-/ target and the error handler to `app`: the one
+ * list both listeners serve, so a control endpoint added here appears on both. Returns `app`.
+ */
+export function mountControlRoutes(app: App, opts: ControlOptions): App {
+  const noStore = { "cache-control": "no-store" };
+  // Error bodies carry the request id (src/http/request-id.ts) beside the stable code.
+  const problem = (c: Context<{ Bindings: HttpBindings }>) => ({ requestId: requestIdOf(c.env.incoming) });
 
   app.get("/-/healthz", (c) => c.json({ status: "ok" }, 200, noStore));
 
   app.get("/-/readyz", (c) => {
     const s = opts.snapshot();
     if (opts.facts().draining) {
-      return c.json({ message: "the proxy is shutting down", code: "SHUTTING_DOWN", state: "draining" }, 503, noStore);
-    }
-    if (!s.ready)
       return c.json(
-        { message: maskSecrets(s.reason ?? "no session"), code: "NOT_READY", state: s.state },
+        { message: "the proxy is shutting down", code: "SHUTTING_DOWN", state: "draining", ...problem(c) },
         503,
         noStore,
       );
+    }
+    if (!s.ready) {
+      return c.json(
+        { message: maskSecrets(s.reason ?? "no session"), code: "NOT_READY", state: s.state, ...problem(c) },
+        503,
+        noStore,
+      );
+    }
     return c.json({ status: "ready", tokenExpiresAt: new Date(s.tokenExpiresAt!).toISOString() }, 200, noStore);
   });
 
@@ -80,6 +100,7 @@ export function createApp(opts: AppOptions): App {
       {
         message: `${c.req.method} ${target} is not a control endpoint; /-/ is reserved for /-/healthz, /-/readyz, /-/status, /-/metrics and the status page /-/`,
         code: "BAD_REQUEST",
+        ...problem(c),
       },
       404,
       noStore,

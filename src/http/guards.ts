@@ -2,10 +2,12 @@
 // rebinding, no cross-site browser requests) and where a request may go (never a forward proxy).
 
 import type { IncomingMessage } from "node:http";
+import { isIP } from "node:net";
 import type { HttpBindings } from "@hono/node-server";
 import type { ErrorCode } from "../errors.js";
 import type { ListenAddress } from "../net/addresses.js";
 import { LOOPBACK_HOST_NAMES, hostNameOf, listenHostName } from "../net/host-names.js";
+import { requestIdOf } from "./request-id.js";
 
 export interface GuardOptions {
   /** Extra Host names (`--allow-host`), as config normalised them. */
@@ -13,6 +15,11 @@ export interface GuardOptions {
   /** Origins whose browser requests are accepted (`--allow-origin`). */
   allowOrigins: readonly string[];
   listen: ListenAddress;
+  /**
+   * Also accept a Host that is any IP address (the admin listener: kubelet probes and Prometheus
+   * send `Host: <pod IP>:<port>`). A DNS-rebinding page can only make a browser send a name.
+   */
+  anyIpHost?: boolean;
 }
 
 export interface Refusal {
@@ -56,7 +63,7 @@ export function requestChecker(opts: GuardOptions): (req: GuardedRequest) => Ref
     if (value === undefined) return false;
     if (remembered.has(value)) return true;
     const name = hostNameOf(value);
-    if (name === undefined || !names.has(name)) return false;
+    if (name === undefined || !(names.has(name) || (opts.anyIpHost && isIpName(name)))) return false;
     if (remembered.size < MAX_REMEMBERED_HOSTS) remembered.add(value);
     return true;
   };
@@ -129,18 +136,18 @@ export function createGuard(opts: GuardOptions): (c: { env: HttpBindings }) => R
   const check = requestChecker(opts);
   return (c) => {
     const refused = check(c.env.incoming);
-    return refused ? refusalResponse(refused) : undefined;
+    return refused ? refusalResponse(refused, requestIdOf(c.env.incoming)) : undefined;
   };
 }
 
-export function refusalResponse(r: Refusal): Response {
+export function refusalResponse(r: Refusal, requestId?: string): Response {
   const headers: Record<string, string> = {
     "content-type": "application/json",
     "cache-control": "no-store",
     "x-content-type-options": "nosniff",
   };
   if (r.allow) headers.allow = r.allow;
-  return new Response(JSON.stringify({ message: r.message, code: r.code }), { status: r.status, headers });
+  return new Response(JSON.stringify({ message: r.message, code: r.code, requestId }), { status: r.status, headers });
 }
 
 /**
@@ -225,6 +232,11 @@ function isProbe(method: string, url: string): boolean {
   if (method !== "GET" && method !== "HEAD") return false;
   const path = url.indexOf("?") === -1 ? url : url.slice(0, url.indexOf("?"));
   return path === "/-/healthz" || path === "/-/readyz";
+}
+
+/** An IPv4 address, or an IPv6 one in brackets, as hostNameOf returns them. */
+function isIpName(name: string): boolean {
+  return name.charCodeAt(0) === 91 ? isIP(name.slice(1, -1)) === 6 : isIP(name) === 4;
 }
 
 /** Browsers send the serialised origin: lowercase scheme and host, no default port, no slash. */

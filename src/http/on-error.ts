@@ -8,6 +8,7 @@ import type { HttpBindings } from "@hono/node-server";
 import { ProxyError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { HTTP_STATUS } from "./respond.js";
+import { requestIdOf } from "./request-id.js";
 
 /** A short random id that ties a 500 a client saw to the one log line that explains it. */
 export type NewRequestId = () => string;
@@ -45,6 +46,8 @@ export function errorResponse(
 export function createOnError(log: Logger, newRequestId: NewRequestId = randomRequestId) {
   return function onError(err: Error, c: Context<{ Bindings: HttpBindings }>): Response {
     const path = (c.env?.incoming?.url ?? c.req.path).split("?")[0];
-    return errorResponse(err, log, { method: c.req.method, path }, newRequestId);
+    // The request's own X-Request-Id (src/http/request-id.ts) when the listener assigned one.
+    const assigned = c.env?.incoming ? requestIdOf(c.env.incoming) : undefined;
+    return errorResponse(err, log, { method: c.req.method, path }, assigned ? () => assigned : newRequestId);
   };
 }

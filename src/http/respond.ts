@@ -4,6 +4,7 @@
 import type { ServerResponse } from "node:http";
 import type { ErrorCode, ProxyError } from "../errors.js";
 import { maskSecrets } from "../secrets.js";
+import { requestIdOf } from "./request-id.js";
 
 /**
  * The HTTP status of each error code (RFC 9110). A `Record` so the compiler flags a code without one.
@@ -32,7 +33,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
 export function sendError(res: ServerResponse, err: ProxyError): void {
   // Masked: a message may quote an API answer that echoed the cookie or the password.
   const parts = err.toBody();
-  const body = JSON.stringify({ ...parts, message: maskSecrets(parts.message) });
+  const body = JSON.stringify({ ...parts, message: maskSecrets(parts.message), requestId: requestIdOf(res.req) });
   res.writeHead(HTTP_STATUS[err.code], {
     "content-type": "application/json",
     "content-length": Buffer.byteLength(body),

@@ -12,6 +12,7 @@ import { silentLogger, type Logger } from "../log.js";
 import type { App } from "./app.js";
 import { closeWhenIdle } from "./close-when-idle.js";
 import { onClientError, onConnect, requestErrorResponse } from "./socket-replies.js";
+import { assignRequestId } from "./request-id.js";
 
 export interface ServerLimits {
   /** Largest request head accepted; larger gets 431. */
@@ -62,11 +63,20 @@ export interface Listening {
   drain(graceMs: number, beforeCut?: () => void): Promise<void>;
 }
 
+/** The flag and variable an error about a listener names (the proxy's, or the admin listener's). */
+export interface ListenerNames {
+  flag: string;
+  env: string;
+}
+
+export const PROXY_LISTENER: ListenerNames = { flag: "--listen", env: "OPC_PROXY_LISTEN" };
+
 export async function listen(
   app: App,
   address: ListenAddress,
   limits: ServerLimits = DEFAULT_LIMITS,
   log: Logger = silentLogger,
+  names: ListenerNames = PROXY_LISTENER,
 ): Promise<Listening> {
   const server = http.createServer({
     maxHeaderSize: limits.maxHeaderBytes,
@@ -79,11 +89,13 @@ export async function listen(
     requireHostHeader: false,
   });
   const closing = closeWhenIdle(server);
-  const handle = getRequestListener(app.fetch, {
-    autoCleanupIncoming: false,
-    overrideGlobalObjects: false,
-    errorHandler: (err) => requestErrorResponse(err, log),
-  });
+  const handle = withRequestId(
+    getRequestListener(app.fetch, {
+      autoCleanupIncoming: false,
+      overrideGlobalObjects: false,
+      errorHandler: (err) => requestErrorResponse(err, log),
+    }),
+  );
   server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
     closing.track(res);
     void handle(req, res);
@@ -91,9 +103,9 @@ export async function listen(
   server.timeout = limits.idleTimeoutMs;
   server.on("clientError", onClientError(limits.maxHeaderBytes));
   server.on("connect", onConnect);
-  if (address.kind === "unix") await removeStaleSocket(address.path);
+  if (address.kind === "unix") await removeStaleSocket(address.path, names);
   const failed = once(server, "error").then(([err]) =>
-    Promise.reject(listenError(err as NodeJS.ErrnoException, address)),
+    Promise.reject(listenError(err as NodeJS.ErrnoException, address, names)),
   );
   failed.catch(() => undefined);
   if (address.kind === "unix") listenOwnerOnly(server, address.path);
@@ -136,6 +148,14 @@ export async function listen(
   };
 }
 
+/** Every request gets its id before anything else runs, so refusals and parse errors carry it too. */
+function withRequestId(listener: http.RequestListener): http.RequestListener {
+  return function requestWithId(req, res) {
+    assignRequestId(req, res);
+    return listener(req, res);
+  };
+}
+
 /**
  * Whoever can connect to the socket acts as the user: it is created 0600 (the bind happens within
  * listen(), under this umask), so there is no moment at which others could connect. The chmod
@@ -151,7 +171,7 @@ function listenOwnerOnly(server: http.Server, path: string): void {
 }
 
 /** A socket file left by a crashed run is replaced; any other kind of file is never touched. */
-async function removeStaleSocket(path: string): Promise<void> {
+async function removeStaleSocket(path: string, names: ListenerNames): Promise<void> {
   let st;
   try {
     st = await lstat(path);
@@ -161,33 +181,34 @@ async function removeStaleSocket(path: string): Promise<void> {
   if (!st.isSocket()) {
     throw new ProxyError(
       "CONFIG_INVALID",
-      `--listen unix:${path}: ${path} exists and is not a socket; refusing to replace it`,
+      `${names.flag} unix:${path}: ${path} exists and is not a socket; refusing to replace it`,
     );
   }
   if (await socketAnswers(path)) {
     throw new ProxyError(
       "LISTEN_FAILED",
-      `--listen unix:${path}: another process is listening on it; stop it or pick another path`,
+      `${names.flag} unix:${path}: another process is listening on it; stop it or pick another path`,
     );
   }
   await unlink(path);
 }
 
-function listenError(err: NodeJS.ErrnoException, address: ListenAddress): ProxyError {
-  const where = address.kind === "unix" ? `unix:${address.path}` : `${address.host}:${address.port}`;
+function listenError(err: NodeJS.ErrnoException, address: ListenAddress, names: ListenerNames): ProxyError {
+  const at = address.kind === "unix" ? `unix:${address.path}` : `${address.host}:${address.port}`;
+  const where = `${names.flag} ${at}`;
   if (err.code === "EADDRINUSE") {
     return new ProxyError(
       "LISTEN_FAILED",
-      `--listen ${where}: the address is already in use; pick another port with --listen or OPC_PROXY_LISTEN`,
+      `${where}: the address is already in use; pick another port with ${names.flag} or ${names.env}`,
     );
   }
   if (err.code === "EACCES") {
-    return new ProxyError("LISTEN_FAILED", `--listen ${where}: permission denied; use a port above 1023`);
+    return new ProxyError("LISTEN_FAILED", `${where}: permission denied; use a port above 1023`);
   }
   if (err.code === "EADDRNOTAVAIL" || err.code === "ENOTFOUND") {
-    return new ProxyError("LISTEN_FAILED", `--listen ${where}: no such local address`);
+    return new ProxyError("LISTEN_FAILED", `${where}: no such local address`);
   }
-  return new ProxyError("LISTEN_FAILED", `--listen ${where}: ${err.message}`);
+  return new ProxyError("LISTEN_FAILED", `${where}: ${err.message}`);
 }
 
 export { originOf };

@@ -10,6 +10,7 @@ import { requestHeaders, responseHeaders } from "./headers.js";
 import { sendError } from "../http/respond.js";
 import { collect, deliverBuffered } from "./buffered-response.js";
 import { standIn, type Attempt, type AttemptEvents } from "./http-proxy-adapter.js";
+import { requestIdOf } from "../http/request-id.js";
 
 /** What the forwarder needs from a session; a SessionManager provides it. */
 export interface SessionHandle {
@@ -26,6 +27,8 @@ export interface ExchangeRecord {
   durationMs: number;
   /** Sent again after a 401 (re-login) or a reset keep-alive socket. */
   retried: false | "401" | "reset";
+  /** The request's X-Request-Id (src/http/request-id.ts); undefined outside a listener. */
+  requestId?: string;
   /** Set when the proxy produced the response, or the transfer broke. */
   error?: string;
   clientAborted?: boolean;
@@ -241,6 +244,7 @@ export class Exchange implements AttemptEvents {
       status: this.res.statusCode,
       durationMs: Math.round((performance.now() - this.started) * 10) / 10,
       retried: this.retried,
+      requestId: requestIdOf(this.req),
     };
     if (this.error) record.error = this.error;
     if (clientAborted) record.clientAborted = true;

@@ -42,7 +42,8 @@ export function responseHeaders(upstream: IncomingHttpHeaders): OutgoingHttpHead
   const listed = connectionTokens(upstream.connection);
   const out: OutgoingHttpHeaders = {};
   for (const name in upstream) {
-    if (HOP_BY_HOP.has(name) || listed?.has(name)) continue;
+    // The proxy's own X-Request-Id (already on the response) names the request in its logs: it wins.
+    if (HOP_BY_HOP.has(name) || listed?.has(name) || name === "x-request-id") continue;
     const value = upstream[name];
     if (name === "set-cookie" && value !== undefined) {
       const kept = (typeof value === "string" ? [value] : value).filter((line) => !mentionsNimbula(line));

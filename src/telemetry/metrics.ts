@@ -12,7 +12,8 @@ export interface Metrics {
 
 export function createMetrics(session: SessionManager, opts: { processMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
-  if (opts.processMetrics) collectDefaultMetrics({ register: registry, prefix: "opc_auth_proxy_" });
+  // No prefix: process_* and nodejs_* are the names stock Node.js dashboards and alerts expect.
+  if (opts.processMetrics) collectDefaultMetrics({ register: registry });
 
   const requests = new Counter({
     name: "opc_auth_proxy_requests_total",

@@ -87,7 +87,7 @@ function get(url: string): Promise<{ status: number; text: string }> {
 }
 
 async function rss(base: string): Promise<number> {
-  const m = /^opc_auth_proxy_process_resident_memory_bytes (\d+)/m.exec((await get(`${base}/-/metrics`)).text);
+  const m = /^process_resident_memory_bytes (\d+)/m.exec((await get(`${base}/-/metrics`)).text);
   assert.ok(m, "the proxy reports its resident memory");
   return Number(m[1]);
 }
