@@ -10,6 +10,7 @@ import { createGuard } from "./http/guards.js";
 import { limitsFor, listen, type Listening, type ServerLimits } from "./http/server.js";
 import type { Logger } from "./log.js";
 import { createForwarder } from "./proxy/forwarder.js";
+import { UriRewriting } from "./proxy/uri-rewriting.js";
 import { createAuthClient } from "./session/api-auth.js";
 import type { RetryPolicy } from "./session/backoff.js";
 import { SessionManager } from "./session/manager.js";
@@ -31,7 +32,11 @@ export type ProxySettings = Pick<
   | "ca"
   | "insecureSkipTlsVerify"
   | "cookieFile"
-> & { api: URL };
+> & {
+  api: URL;
+  /** Rewrite absolute URIs between the API's origin and the client's (default true; --no-rewrite-uris). */
+  rewriteUris?: boolean;
+};
 
 export interface AssembleDeps {
   credentials: Credentials;
@@ -93,6 +98,7 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
     maxReplayBytes: settings.maxReplayBytes,
     upstreamTimeoutMs: settings.upstreamTimeoutMs,
     insecureSkipTlsVerify: settings.insecureSkipTlsVerify,
+    uris: settings.rewriteUris === false ? undefined : new UriRewriting(settings.api, settings.listen.kind === "unix"),
     onExchange: (r) => {
       metrics.observeExchange(r);
       requestLog.info({ event: "request", ...r }, `${r.method} ${r.path} ${r.status}`);

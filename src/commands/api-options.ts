@@ -6,7 +6,14 @@ import { DEFAULT_SESSION_TTL_MS, expiryOf, type IssuedCookie } from "../session/
 import { writeCookieFile } from "../session/cookie-file.js";
 import { ProxyError } from "../errors.js";
 import { createUpstream } from "../upstream/upstream.js";
-import { parseDuration, parseHttpUrl, type OptionTable, type Parsed, readCaFile } from "../config/options.js";
+import {
+  checkApiRoot,
+  parseDuration,
+  parseHttpUrl,
+  type OptionTable,
+  type Parsed,
+  readCaFile,
+} from "../config/options.js";
 
 export const API_OPTIONS = {
   api: { type: "string", env: ["OPC_API", "OPC_ENDPOINT"] },
@@ -32,6 +39,7 @@ export interface ApiOptions {
 export async function apiOptions(p: Parsed, problems: string[]): Promise<ApiOptions> {
   const apiOpt = p.get("api");
   const api = apiOpt ? parseHttpUrl(apiOpt.value, apiOpt.from, problems) : undefined;
+  if (api) checkApiRoot(api, apiOpt!.from, problems);
   const timeoutOpt = p.get("timeout");
   const timeoutMs =
     (timeoutOpt ? parseDuration(timeoutOpt.value, timeoutOpt.from, problems) : undefined) ?? DEFAULT_CALL_TIMEOUT_MS;

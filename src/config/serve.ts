@@ -9,7 +9,9 @@ import { DEFAULT_LISTEN, parseListen, type ListenAddress } from "../net/addresse
 export { DEFAULT_LISTEN };
 import { LOG_LEVELS, type LogLevel } from "../log.js";
 import {
+  checkApiRoot,
   checkComputeUser,
+  parseBoolean,
   parseDuration,
   parseHttpUrl,
   parseOptions,
@@ -32,6 +34,8 @@ export const SERVE_OPTIONS = {
   "allow-origin": { type: "string", multiple: true, env: ["OPC_PROXY_ALLOW_ORIGINS"] },
   "ca-file": { type: "string", env: ["OPC_PROXY_CA_FILE"] },
   "insecure-skip-tls-verify": { type: "boolean", env: ["OPC_PROXY_INSECURE_SKIP_TLS_VERIFY"] },
+  // Read with its variable OPC_PROXY_REWRITE_URIS, whose sense is the opposite (true: rewrite).
+  "no-rewrite-uris": { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const satisfies OptionTable;
@@ -56,6 +60,8 @@ export interface Config {
   /** PEM text of --ca-file, read up front. */
   ca: string | undefined;
   insecureSkipTlsVerify: boolean;
+  /** Rewrite absolute URIs between the API's origin and the client's (README "URIs"). */
+  rewriteUris: boolean;
 }
 
 export interface ConfigResult {
@@ -74,6 +80,7 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
 
   const apiOpt = p.get("api");
   const api = apiOpt ? parseHttpUrl(apiOpt.value, apiOpt.from, problems) : undefined;
+  if (api) checkApiRoot(api, apiOpt!.from, problems);
 
   let userOpt = p.get("user");
   if (!userOpt && env.OPC_USERNAME && env.OPC_IDENTITY_DOMAIN) {
@@ -155,6 +162,7 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
   const cookieFile = p.get("cookie-file")?.value;
 
   const insecureSkipTlsVerify = p.flag("insecure-skip-tls-verify");
+  const rewriteUris = !p.flag("no-rewrite-uris") && parseBoolean(env, "OPC_PROXY_REWRITE_URIS", true, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     config: Object.freeze({
@@ -172,6 +180,7 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
       allowOrigins: Object.freeze(allowOrigins),
       ca,
       insecureSkipTlsVerify,
+      rewriteUris,
     }),
   };
 }

@@ -8,6 +8,7 @@ import { ProxyError, errorMessage } from "../errors.js";
 import { ReplayableBody, emptyBody, hasBody, type ReplayBudget } from "./body.js";
 import { requestHeaders, responseHeaders } from "./headers.js";
 import { sendError } from "./respond.js";
+import type { ExchangeUris, UriRewriting } from "./uri-rewriting.js";
 
 /** What the forwarder needs from a session; a SessionManager provides it. */
 export interface SessionHandle {
@@ -39,6 +40,8 @@ export interface ExchangeDeps {
   onDone?(record: ExchangeRecord): void;
   /** The message for a failed connection to the API (TLS trust, proxy); a generic one if absent. */
   describeError?(err: Error): string;
+  /** Absolute URIs rewritten between the API's origin and the client's; undefined: --no-rewrite-uris. */
+  uris?: UriRewriting;
 }
 
 /** What http-proxy sees as "the request": the body stream plus the fields it reads. */
@@ -66,13 +69,16 @@ export class Exchange {
   private error: string | undefined;
   private current: ForwardRequest | undefined;
   private cutByProxy = false;
+  private readonly uris: ExchangeUris | undefined;
 
   constructor(
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
     private readonly session: SessionHandle,
     private readonly deps: ExchangeDeps,
-  ) {}
+  ) {
+    this.uris = deps.uris?.forRequest(req.headers);
+  }
 
   async run(): Promise<void> {
     const { req, res } = this;
@@ -103,10 +109,12 @@ export class Exchange {
   private attempt(cookie: string, stream: Readable): void {
     if (this.res.destroyed) return;
     const { req } = this;
-    const fwd = stream as ForwardRequest;
+    const url = this.uris?.target(req.url ?? "/") ?? req.url ?? "/";
+    const headers = requestHeaders(req.headers, cookie, this.deps.basePath + url);
+    const fwd = (this.uris?.request(headers, stream, this.body !== undefined) ?? stream) as ForwardRequest;
     fwd.method = req.method ?? "GET";
-    fwd.url = req.url ?? "/";
-    fwd.headers = requestHeaders(req.headers, cookie, this.deps.basePath + fwd.url);
+    fwd.url = url;
+    fwd.headers = headers;
     fwd.httpVersion = req.httpVersion;
     fwd.socket = req.socket;
     fwd.exchange = this;
@@ -208,10 +216,12 @@ export class Exchange {
     }
     res.statusCode = upstream.statusCode ?? 502;
     if (upstream.statusMessage) res.statusMessage = upstream.statusMessage;
-    res.writeHead(res.statusCode, responseHeaders(upstream.headers));
+    const headers = responseHeaders(upstream.headers);
+    const body = this.uris?.response(upstream, headers) ?? upstream;
+    res.writeHead(res.statusCode, headers);
     upstream.once("error", () => this.broken("the API's response broke off"));
     upstream.once("aborted", () => this.broken("the API's response broke off"));
-    upstream.pipe(res);
+    body.pipe(res);
   }
 
   private deliverBuffered(upstream: IncomingMessage, body: Buffer): void {

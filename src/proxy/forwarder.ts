@@ -9,6 +9,7 @@ import { ProxyError, errorMessage } from "../errors.js";
 import { Exchange, type ExchangeRecord, type ForwardRequest, type SessionHandle } from "./exchange.js";
 import { ReplayBudget } from "./body.js";
 import { sendError } from "./respond.js";
+import type { UriRewriting } from "./uri-rewriting.js";
 
 const DEFAULT_REPLAY_BUDGET = 64 * 1024 * 1024;
 
@@ -22,6 +23,8 @@ export interface ForwarderOptions {
   upstreamTimeoutMs: number;
   insecureSkipTlsVerify?: boolean;
   onExchange?(record: ExchangeRecord): void;
+  /** Rewrites absolute URIs between the API's origin and the client's; undefined: off. */
+  uris?: UriRewriting;
 }
 
 export type Forward = ((req: IncomingMessage, res: ServerResponse) => Promise<void>) & {
@@ -63,6 +66,7 @@ export function createForwarder(opts: ForwarderOptions): Forward {
     },
     onDone: opts.onExchange,
     describeError: (err: Error) => describeNetError(opts.upstream, err),
+    uris: opts.uris,
   };
 
   const active = new Set<Exchange>();
