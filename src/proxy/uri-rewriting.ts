@@ -77,7 +77,7 @@ export class ExchangeUris {
    * relay: an unencoded JSON body through a rewriting stream, without Content-Length (it changes);
    * anything else, compressed bodies included, untouched.
    */
-  response(upstream: { headers: IncomingHttpHeaders } & Readable, headers: OutgoingHttpHeaders): Readable {
+  response(upstream: Readable, headers: OutgoingHttpHeaders): Readable {
     for (const name of REWRITTEN_HEADERS) {
       const value = headers[name];
       if (typeof value === "string") headers[name] = rewriteText(value, this.toProxy);
