@@ -42,13 +42,16 @@ export function rewritePairs(pairs: ReadonlyArray<readonly [from: string, to: st
 
 /**
  * The scanner shared by the buffer, string and stream forms. It rewrites `buf` from the start and
- * returns the output parts plus how many input bytes it consumed; when `final` is false it stops
- * before any byte that could still begin a match the next chunk completes.
+ * returns the output plus how many input bytes it consumed; when `final` is false it stops before
+ * any byte that could still begin a match the next chunk completes. Output is copied into one
+ * buffer (sized for the worst case), not gathered from slices: a slice per match cost twice as much.
  */
-function scan(buf: Buffer, pairs: readonly RewritePair[], final: boolean): { parts: Buffer[]; used: number } {
-  const parts: Buffer[] = [];
+function scan(buf: Buffer, pairs: readonly RewritePair[], final: boolean): { out: Buffer; used: number } {
   const next = pairs.map((p) => buf.indexOf(p.from));
+  let out: Buffer | undefined;
+  let o = 0;
   let pos = 0;
+  let used = -1;
   for (;;) {
     let at = -1;
     for (const i of next) if (i !== -1 && (at === -1 || i < at)) at = i;
@@ -56,8 +59,8 @@ function scan(buf: Buffer, pairs: readonly RewritePair[], final: boolean): { par
     // Near the end of a chunk the bytes after `at` may still grow into a longer match (or show the
     // byte after one): decide once the next chunk is here.
     if (!final && at + pairs[0]!.from.length + LOOKAHEAD > buf.length) {
-      if (at > pos) parts.push(buf.subarray(pos, at));
-      return { parts, used: at };
+      used = at;
+      break;
     }
     let matched: RewritePair | undefined;
     for (let k = 0; k < pairs.length && !matched; k++) {
@@ -65,8 +68,9 @@ function scan(buf: Buffer, pairs: readonly RewritePair[], final: boolean): { par
       if (next[k] === at && endsOrigin(buf, end)) matched = pairs[k];
     }
     if (matched) {
-      if (at > pos) parts.push(buf.subarray(pos, at));
-      parts.push(matched.to);
+      out ??= Buffer.allocUnsafe(worstCase(buf.length, pairs));
+      o += buf.copy(out, o, pos, at);
+      o += matched.to.copy(out, o);
       pos = at + matched.from.length;
     }
     // Search again for every pair whose last hit is behind us (or was this rejected one).
@@ -77,16 +81,27 @@ function scan(buf: Buffer, pairs: readonly RewritePair[], final: boolean): { par
   }
   // The tail may hold the start of a match split across chunks: keep back one byte less than the
   // longest `from` (a whole one near the end was held back above).
-  const keep = final ? buf.length : Math.max(pos, buf.length - (pairs[0]!.from.length - 1));
-  if (keep > pos) parts.push(buf.subarray(pos, keep));
-  return { parts, used: keep };
+  if (used === -1) used = final ? buf.length : Math.max(pos, buf.length - (pairs[0]!.from.length - 1));
+  if (!out) return { out: pos === 0 && used === buf.length ? buf : buf.subarray(pos, used), used };
+  o += buf.copy(out, o, pos, used);
+  return { out: out.subarray(0, o), used };
+}
+
+/** The most bytes `n` input bytes can become: every shortest `from` replaced by the longest `to`. */
+function worstCase(n: number, pairs: readonly RewritePair[]): number {
+  let minFrom = Infinity;
+  let maxTo = 0;
+  for (const p of pairs) {
+    minFrom = Math.min(minFrom, p.from.length);
+    maxTo = Math.max(maxTo, p.to.length);
+  }
+  return n + Math.max(0, maxTo - minFrom) * Math.floor(n / minFrom);
 }
 
 /** Rewrites a whole buffer; returns `buf` itself when nothing matched. */
 export function rewriteBuffer(buf: Buffer, pairs: readonly RewritePair[]): Buffer {
   if (pairs.length === 0) return buf;
-  const { parts } = scan(buf, pairs, true);
-  return parts.length === 1 && parts[0]!.length === buf.length ? buf : Buffer.concat(parts);
+  return scan(buf, pairs, true).out;
 }
 
 /** Rewrites a header value (latin1, as Node keeps them). */
@@ -112,11 +127,10 @@ export class RewriteStream extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     if (this.pairs.length === 0) return cb(null, chunk);
     const buf = this.held ? Buffer.concat([this.held, chunk]) : chunk;
-    const { parts, used } = scan(buf, this.pairs, false);
+    const { out, used } = scan(buf, this.pairs, false);
     // A copy, so the held tail does not pin the whole chunk it came from.
     this.held = used < buf.length ? Buffer.from(buf.subarray(used)) : undefined;
-    if (parts.length === 1) this.push(parts[0]);
-    else if (parts.length > 1) this.push(Buffer.concat(parts));
+    if (out.length > 0) this.push(out);
     cb();
   }
 
