@@ -217,11 +217,11 @@ export class Exchange {
     res.statusCode = upstream.statusCode ?? 502;
     if (upstream.statusMessage) res.statusMessage = upstream.statusMessage;
     const headers = responseHeaders(upstream.headers);
-    const body = this.uris?.response(upstream, headers) ?? upstream;
-    res.writeHead(res.statusCode, headers);
     upstream.once("error", () => this.broken("the API's response broke off"));
     upstream.once("aborted", () => this.broken("the API's response broke off"));
-    body.pipe(res);
+    if (this.uris) return this.uris.relay(upstream, res, res.statusCode, headers);
+    res.writeHead(res.statusCode, headers);
+    upstream.pipe(res);
   }
 
   private deliverBuffered(upstream: IncomingMessage, body: Buffer): void {

@@ -2,15 +2,17 @@
 // Location headers becomes the origin the client used, and the client's origin in request bodies and
 // query strings goes back to the API's. The byte-level work is in uri-rewrite.ts.
 
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { hostNameOf } from "../net/host-names.js";
-import { RewriteStream, rewritePairs, rewriteText, type RewritePair } from "./uri-rewrite.js";
+import { RewriteStream, rewriteBuffer, rewritePairs, rewriteText, type RewritePair } from "./uri-rewrite.js";
 
 /** The client origin of a unix-socket listener: curl --unix-socket sends Host: localhost. */
 export const UNIX_CLIENT_ORIGIN = "http://localhost";
 
 const REWRITTEN_HEADERS = ["location", "content-location"] as const;
+/** JSON answers up to this size are rewritten whole and keep a Content-Length; larger ones stream. */
+export const SMALL_BODY_BYTES = 64 * 1024;
 
 /**
  * The spellings of an origin that name the same server: the port written (`https://h:443`) or
@@ -73,18 +75,38 @@ export class ExchangeUris {
   }
 
   /**
-   * Rewrites Location and Content-Location in `headers` (mutated in place) and returns the body to
-   * relay: an unencoded JSON body through a rewriting stream, without Content-Length (it changes);
-   * anything else, compressed bodies included, untouched.
+   * Writes the response head to `res` and relays `upstream`'s body, rewriting Location and
+   * Content-Location (in `headers`, mutated) and an unencoded JSON body. A JSON body announced at
+   * up to SMALL_BODY_BYTES is read whole and sent with its new Content-Length (clients that frame
+   * by length keep working); a larger or unannounced one streams through the rewriter, chunked.
+   * Anything else, compressed bodies included, is piped untouched with its own framing.
    */
-  response(upstream: Readable, headers: OutgoingHttpHeaders): Readable {
+  relay(upstream: Readable, res: ServerResponse, status: number, headers: OutgoingHttpHeaders): void {
     for (const name of REWRITTEN_HEADERS) {
       const value = headers[name];
       if (typeof value === "string") headers[name] = rewriteText(value, this.toProxy);
     }
-    if (!isJsonType(headers["content-type"]) || !unencoded(headers["content-encoding"])) return upstream;
+    if (!isJsonType(headers["content-type"]) || !unencoded(headers["content-encoding"])) {
+      res.writeHead(status, headers);
+      upstream.pipe(res);
+      return;
+    }
+    const announced = Number(headers["content-length"]);
+    if (headers["content-length"] !== undefined && announced <= SMALL_BODY_BYTES) {
+      const chunks: Buffer[] = [];
+      upstream.on("data", (c: Buffer) => chunks.push(c));
+      upstream.once("end", () => {
+        if (res.destroyed) return;
+        const body = rewriteBuffer(Buffer.concat(chunks), this.toProxy);
+        headers["content-length"] = body.length;
+        res.writeHead(status, headers);
+        res.end(body);
+      });
+      return;
+    }
     delete headers["content-length"];
-    return upstream.pipe(new RewriteStream(this.toProxy));
+    res.writeHead(status, headers);
+    upstream.pipe(new RewriteStream(this.toProxy)).pipe(res);
   }
 }
 

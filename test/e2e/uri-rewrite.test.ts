@@ -201,19 +201,21 @@ describe("uri rewriting: what the API receives and sends", () => {
     }
   });
 
-  it("a plain JSON answer is rewritten and sent without Content-Length; text is not", async () => {
+  it("a small JSON answer gets its new Content-Length, a large one goes chunked; text is untouched", async () => {
     const json = JSON.stringify({ uri: `${api.url}/instance/x`, other: `${api.url}.evil.example/` });
-    for (const type of [V3, "text/plain"]) {
-      api.answer = (_req, res) => res.writeHead(200, { "content-type": type, "content-length": json.length }).end(json);
+    const want = JSON.stringify({ uri: `http://${host}/instance/x`, other: `${api.url}.evil.example/` });
+    const large = 100 * 1024;
+    for (const row of [
+      { type: V3, pad: 0, length: String(want.length) },
+      { type: V3, pad: large, length: undefined },
+      { type: "text/plain", pad: 0, length: String(json.length) },
+    ]) {
+      const body = json.padEnd(row.pad, " ");
+      api.answer = (_req, res) =>
+        res.writeHead(200, { "content-type": row.type, "content-length": body.length }).end(body);
       const r = await send(proxy.url, "GET", "/instance/x", { headers: { host } });
-      if (type === V3) {
-        assert.equal(r.text, JSON.stringify({ uri: `http://${host}/instance/x`, other: `${api.url}.evil.example/` }));
-        assert.equal(r.headers["content-length"], undefined);
-        assert.equal(r.headers["transfer-encoding"], "chunked");
-      } else {
-        assert.equal(r.text, json);
-        assert.equal(r.headers["content-length"], String(json.length));
-      }
+      assert.equal(r.text, row.type === V3 ? want.padEnd(row.pad - json.length + want.length, " ") : body);
+      assert.equal(r.headers["content-length"], row.length, `${row.type} ${row.pad}`);
     }
     api.answer = (_req, res) => res.writeHead(204).end();
   });

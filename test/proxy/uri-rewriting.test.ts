@@ -2,17 +2,31 @@
 // other types untouched, Location headers, and the way back in request bodies and query strings.
 
 import assert from "node:assert/strict";
-import type { OutgoingHttpHeaders } from "node:http";
-import { PassThrough, Readable } from "node:stream";
+import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
+import { PassThrough, Readable, Writable } from "node:stream";
 import { gzipSync, gunzipSync } from "node:zlib";
 import { describe, it } from "node:test";
-import { UriRewriting, isJsonType, originSpellings } from "../../src/proxy/uri-rewriting.js";
+import {
+  SMALL_BODY_BYTES,
+  UriRewriting,
+  isJsonType,
+  originSpellings,
+  type ExchangeUris,
+} from "../../src/proxy/uri-rewriting.js";
 
 const CLIENT = { host: "localhost:8080" };
 
-/** The API's answer body; `headers` are what deliver() hands over, rewritten in place. */
-function upstream(_headers: OutgoingHttpHeaders, body: Buffer | string): Readable {
-  return Readable.from([Buffer.from(body)], { objectMode: false });
+/** What a client receives when `uris` relays `body` with `headers` (mutated in place, as deliver() hands them). */
+async function relayed(uris: ExchangeUris, headers: OutgoingHttpHeaders, body: Buffer | string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const res = new Writable({ write: (c: Buffer, _e, cb) => (chunks.push(c), cb()) });
+  let sent: OutgoingHttpHeaders | undefined;
+  Object.assign(res, { writeHead: (_status: number, h: OutgoingHttpHeaders) => ((sent = h), res) });
+  const done = new Promise((resolve) => res.once("finish", resolve));
+  uris.relay(Readable.from([Buffer.from(body)], { objectMode: false }), res as unknown as ServerResponse, 200, headers);
+  await done;
+  assert.equal(sent, headers, "the head is written once, with the headers as rewritten");
+  return Buffer.concat(chunks);
 }
 
 async function read(r: Readable): Promise<Buffer> {
@@ -41,7 +55,7 @@ describe("uri-rewriting: the API origin's spellings", () => {
     const uris = new UriRewriting(new URL("https://h"), false).forRequest(CLIENT)!;
     const body = '{"a":"https://h/x","b":"https://h:443/y","c":"https://h:8443/z"}';
     const headers: OutgoingHttpHeaders = { "content-type": "application/oracle-compute-v3+json" };
-    const out = await read(uris.response(upstream(headers, body), headers));
+    const out = await relayed(uris, headers, body);
     assert.equal(
       out.toString(),
       '{"a":"http://localhost:8080/x","b":"http://localhost:8080/y","c":"https://h:8443/z"}',
@@ -51,7 +65,7 @@ describe("uri-rewriting: the API origin's spellings", () => {
   it("with an explicit non-default port, only that port is the API", async () => {
     const uris = new UriRewriting(new URL("https://h:8443"), false).forRequest(CLIENT)!;
     const headers: OutgoingHttpHeaders = { "content-type": "application/json" };
-    const out = await read(uris.response(upstream(headers, '["https://h/x","https://h:8443/y"]'), headers));
+    const out = await relayed(uris, headers, '["https://h/x","https://h:8443/y"]');
     assert.equal(out.toString(), '["https://h/x","http://localhost:8080/y"]');
   });
 });
@@ -72,14 +86,34 @@ describe("uri-rewriting: responses", () => {
     { type: "application/jsonx", rewrite: false },
   ];
   for (const row of types) {
-    it(`${row.type}: ${row.rewrite ? "rewritten, Content-Length dropped" : "untouched, Content-Length kept"}`, async () => {
+    it(`${row.type}: ${row.rewrite ? "rewritten, with its new Content-Length" : "untouched, Content-Length kept"}`, async () => {
       const headers: OutgoingHttpHeaders = { "content-type": row.type, "content-length": String(body.length) };
-      const out = await read(uris.response(upstream(headers, body), headers));
+      const out = await relayed(uris, headers, body);
       assert.equal(out.toString(), row.rewrite ? rewritten : body);
-      assert.equal(headers["content-length"], row.rewrite ? undefined : String(body.length));
+      assert.equal(String(headers["content-length"]), String(row.rewrite ? rewritten.length : body.length));
       assert.equal(isJsonType(row.type), row.rewrite);
     });
   }
+
+  const framing = [
+    { name: "at the small-body limit: read whole, new Content-Length", pad: SMALL_BODY_BYTES, length: true },
+    { name: "one byte over: streamed, no Content-Length", pad: SMALL_BODY_BYTES + 1, length: false },
+  ];
+  for (const row of framing) {
+    it(`a JSON body ${row.name}`, async () => {
+      const big = body.padEnd(row.pad, " ");
+      const headers: OutgoingHttpHeaders = { "content-type": "application/json", "content-length": String(big.length) };
+      const out = await relayed(uris, headers, big);
+      assert.equal(out.toString(), rewritten + " ".repeat(row.pad - body.length));
+      assert.equal(headers["content-length"], row.length ? out.length : undefined);
+    });
+  }
+
+  it("a JSON body without Content-Length streams through the rewriter", async () => {
+    const headers: OutgoingHttpHeaders = { "content-type": "application/json" };
+    assert.equal((await relayed(uris, headers, body)).toString(), rewritten);
+    assert.equal(headers["content-length"], undefined);
+  });
 
   it("a gzip body the API sends anyway passes byte for byte, with its Content-Length", async () => {
     const gz = gzipSync(body);
@@ -88,7 +122,7 @@ describe("uri-rewriting: responses", () => {
       "content-encoding": "gzip",
       "content-length": String(gz.length),
     };
-    const out = await read(uris.response(upstream(headers, gz), headers));
+    const out = await relayed(uris, headers, gz);
     assert.deepEqual(out, gz);
     assert.equal(gunzipSync(out).toString(), body);
     assert.equal(headers["content-length"], String(gz.length));
@@ -96,7 +130,7 @@ describe("uri-rewriting: responses", () => {
 
   it("Content-Encoding: identity is no encoding", async () => {
     const headers: OutgoingHttpHeaders = { "content-type": "application/json", "content-encoding": "identity" };
-    assert.equal((await read(uris.response(upstream(headers, body), headers))).toString(), rewritten);
+    assert.equal((await relayed(uris, headers, body)).toString(), rewritten);
   });
 
   it("Location and Content-Location point at the proxy, also for a compressed or non-JSON answer", async () => {
@@ -107,7 +141,7 @@ describe("uri-rewriting: responses", () => {
       "content-location": "https://h/instance/",
       link: "<https://h/x>",
     };
-    await read(uris.response(upstream(headers, "z"), headers));
+    await relayed(uris, headers, "z");
     assert.equal(headers.location, "http://localhost:8080/instance/Compute-acme/x");
     assert.equal(headers["content-location"], "http://localhost:8080/instance/");
     assert.equal(headers.link, "<https://h/x>", "other headers are left alone");
@@ -116,7 +150,7 @@ describe("uri-rewriting: responses", () => {
   it("a unix-socket client gets http://localhost whatever its Host says", async () => {
     const unix = new UriRewriting(new URL("https://h"), true).forRequest({ host: "whatever:1" })!;
     const headers: OutgoingHttpHeaders = { location: "https://h/x" };
-    await read(unix.response(upstream(headers, ""), headers));
+    await relayed(unix, headers, "");
     assert.equal(headers.location, "http://localhost/x");
   });
 
