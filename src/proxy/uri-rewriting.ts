@@ -98,7 +98,9 @@ export class ExchangeUris {
       upstream.once("end", () => {
         if (res.destroyed) return;
         const body = rewriteBuffer(Buffer.concat(chunks), this.toProxy);
-        headers["content-length"] = body.length;
+        // No body although one was announced: a HEAD or 304, whose rewritten length is unknown.
+        if (body.length === 0 && announced > 0) delete headers["content-length"];
+        else headers["content-length"] = body.length;
         res.writeHead(status, headers);
         res.end(body);
       });

@@ -109,6 +109,12 @@ describe("uri-rewriting: responses", () => {
     });
   }
 
+  it("an announced JSON body that never comes (HEAD, 304) loses its now unknown Content-Length", async () => {
+    const headers: OutgoingHttpHeaders = { "content-type": "application/json", "content-length": "50" };
+    assert.equal((await relayed(uris, headers, "")).length, 0);
+    assert.equal(headers["content-length"], undefined);
+  });
+
   it("a JSON body without Content-Length streams through the rewriter", async () => {
     const headers: OutgoingHttpHeaders = { "content-type": "application/json" };
     assert.equal((await relayed(uris, headers, body)).toString(), rewritten);
