@@ -12,6 +12,7 @@ import { limitsFor, listen, type Listening, type ServerLimits } from "./http/ser
 import type { ListenAddress } from "./net/addresses.js";
 import type { Logger } from "./log.js";
 import { createForwarder } from "./proxy/forwarder.js";
+import { UriRewriting } from "./proxy/uri-rewriting.js";
 import { createAuthClient } from "./session/api-auth.js";
 import type { RetryPolicy } from "./session/backoff.js";
 import { SessionManager } from "./session/manager.js";
@@ -40,6 +41,8 @@ export type ProxySettings = Pick<
   api: URL;
   /** `--admin-listen`: a second listener serving only the control endpoints (src/http/admin.ts). */
   adminListen?: ListenAddress;
+  /** Rewrite absolute URIs between the API's origin and the client's (default true; --no-rewrite-uris). */
+  rewriteUris?: boolean;
 };
 
 export interface AssembleDeps {
@@ -116,6 +119,8 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
       maxReplayBytes: settings.maxReplayBytes,
       upstreamTimeoutMs: settings.upstreamTimeoutMs,
       insecureSkipTlsVerify: settings.insecureSkipTlsVerify,
+      uris:
+        settings.rewriteUris === false ? undefined : new UriRewriting(settings.api, settings.listen.kind === "unix"),
       onExchange: (r) => {
         metrics.observeExchange(r);
         history.observeExchange(r);

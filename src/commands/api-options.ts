@@ -8,6 +8,7 @@ import { untilAborted } from "./interrupt.js";
 import { createUpstream } from "../upstream/upstream.js";
 import {
   checkParentDirectory,
+  checkApiRoot,
   parseDuration,
   parseHttpUrl,
   type OptionTable,
@@ -39,6 +40,7 @@ export interface ApiOptions {
 export async function apiOptions(p: Parsed, problems: string[]): Promise<ApiOptions> {
   const apiOpt = p.get("api");
   const api = apiOpt ? parseHttpUrl(apiOpt.value, apiOpt.from, problems) : undefined;
+  if (api) checkApiRoot(api, apiOpt!.from, problems);
   const timeoutOpt = p.get("timeout");
   const timeoutMs =
     (timeoutOpt ? parseDuration(timeoutOpt.value, timeoutOpt.from, problems) : undefined) ?? DEFAULT_CALL_TIMEOUT_MS;

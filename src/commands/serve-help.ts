@@ -7,7 +7,8 @@ Service (Classic) API, keeps the nimbula session cookie fresh, attaches it and f
 With no --api it starts the built-in simulator and fronts it (a zero-configuration demo).
 
 Options (a flag beats its environment variable):
-  --api URL                 API endpoint, e.g. https://compute.uscom-central-1.oraclecloud.com
+  --api URL                 API endpoint, e.g. https://compute.uscom-central-1.oraclecloud.com (an origin:
+                            no path)
                             env OPC_API (alias OPC_ENDPOINT); default: the built-in simulator
   --user NAME               two-part user /Compute-<identity domain>/<user>
                             env OPC_USER (aliases OPC_COMPUTE_USER; OPC_USERNAME + OPC_IDENTITY_DOMAIN)
@@ -34,6 +35,8 @@ Options (a flag beats its environment variable):
   --insecure-skip-tls-verify
                             do not verify the API's certificate (test rigs only; warns at start)
                             env OPC_PROXY_INSECURE_SKIP_TLS_VERIFY=true
+  --no-rewrite-uris         leave the API's absolute URIs (JSON "uri" fields, Location) as the API sent them
+                            instead of pointing them at the proxy; env OPC_PROXY_REWRITE_URIS=false
   --max-replay-bytes SIZE   request bodies up to SIZE are kept to replay after a 401; larger ones
                             stream through without retry; env OPC_PROXY_MAX_REPLAY_BYTES; default 1MiB
   --upstream-timeout DUR    give up (504) when the API sends nothing for DUR; env OPC_PROXY_UPSTREAM_TIMEOUT;

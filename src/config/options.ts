@@ -166,6 +166,29 @@ export function parseHttpUrl(text: string, from: string, problems: string[]): UR
 }
 
 /**
+ * The API lives at the root of its host: every Compute API path (/authenticate/, /instance/…) and
+ * every `uri` it returns starts there. A path in --api would be sent in front of each of them, and
+ * a wrong one answers 401 like a wrong password, counting toward the account's lockout; so it is
+ * refused here, naming what to write instead.
+ */
+export function checkApiRoot(url: URL, from: string, problems: string[]): void {
+  if (url.pathname === "/" || url.pathname === "") return;
+  problems.push(
+    `${from}: "${url.href}" has a path (${url.pathname}); the Compute API is served at the root of its host, so give the origin alone: ${url.origin}`,
+  );
+}
+
+/** A boolean environment variable (true/false, 1/0, yes/no, on/off); `fallback` when unset or empty. */
+export function parseBoolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean, problems: string[]): boolean {
+  const value = env[name];
+  if (value === undefined || value === "") return fallback;
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  problems.push(`${name}: "${value.slice(0, 40)}" is not a boolean; use true or false`);
+  return fallback;
+}
+
+/**
  * The two-part Compute user name: /Compute-<identity domain or service instance id>/<user>; the
  * user part may hold further `/` but never ends with one (the API's names never do).
  */

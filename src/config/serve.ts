@@ -10,8 +10,10 @@ export { DEFAULT_LISTEN };
 import { LOG_LEVELS, type LogLevel } from "../log.js";
 import { parseLogFormat, type LogFormat } from "../log-format.js";
 import {
+  checkApiRoot,
   checkComputeUser,
   checkParentDirectory,
+  parseBoolean,
   parseDuration,
   parseHttpUrl,
   parseOptions,
@@ -37,6 +39,8 @@ export const SERVE_OPTIONS = {
   "allow-origin": { type: "string", multiple: true, env: ["OPC_PROXY_ALLOW_ORIGINS"] },
   "ca-file": { type: "string", env: ["OPC_PROXY_CA_FILE"] },
   "insecure-skip-tls-verify": { type: "boolean", env: ["OPC_PROXY_INSECURE_SKIP_TLS_VERIFY"] },
+  // Read with its variable OPC_PROXY_REWRITE_URIS, whose sense is the opposite (true: rewrite).
+  "no-rewrite-uris": { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const satisfies OptionTable;
@@ -68,6 +72,8 @@ export interface Config {
   /** PEM text of --ca-file, read up front. */
   ca: string | undefined;
   insecureSkipTlsVerify: boolean;
+  /** Rewrite absolute URIs between the API's origin and the client's (README "URIs"). */
+  rewriteUris: boolean;
 }
 
 export interface ConfigResult {
@@ -87,6 +93,7 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
 
   const apiOpt = p.get("api");
   const api = apiOpt ? parseHttpUrl(apiOpt.value, apiOpt.from, problems) : undefined;
+  if (api) checkApiRoot(api, apiOpt!.from, problems);
 
   let userOpt = p.get("user");
   if (!userOpt && env.OPC_USERNAME && env.OPC_IDENTITY_DOMAIN) {
@@ -180,6 +187,7 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
   await checkParentDirectory(p.get("cookie-file"), problems);
 
   const insecureSkipTlsVerify = p.flag("insecure-skip-tls-verify");
+  const rewriteUris = !p.flag("no-rewrite-uris") && parseBoolean(env, "OPC_PROXY_REWRITE_URIS", true, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     config: Object.freeze({
@@ -201,6 +209,7 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
       allowOrigins: Object.freeze(allowOrigins),
       ca,
       insecureSkipTlsVerify,
+      rewriteUris,
     }),
   };
 }

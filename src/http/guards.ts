@@ -181,6 +181,9 @@ function originForm(req: GuardedRequest, hostAllowed: (h: string) => boolean): R
     samePort(authority, req.socket?.localPort)
   ) {
     req.url = rest === "" ? "/" : rest.charCodeAt(0) === 47 ? rest : `/${rest}`;
+    // RFC 9112 §3.2.2: the target's authority replaces Host, which was not checked; URIs given back
+    // to the client (proxy/uri-rewriting.ts) name this checked authority, never the unchecked Host.
+    req.headers.host = authority;
     return undefined;
   }
   return {

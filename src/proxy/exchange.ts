@@ -11,6 +11,7 @@ import { sendError } from "../http/respond.js";
 import { collect, deliverBuffered } from "./buffered-response.js";
 import { standIn, type Attempt, type AttemptEvents } from "./http-proxy-adapter.js";
 import { requestIdOf } from "../http/request-id.js";
+import type { ExchangeUris, UriRewriting } from "./uri-rewriting.js";
 
 /** What the forwarder needs from a session; a SessionManager provides it. */
 export interface SessionHandle {
@@ -44,6 +45,8 @@ export interface ExchangeDeps {
   onDone?(record: ExchangeRecord): void;
   /** The message for a failed connection to the API (TLS trust, proxy); a generic one if absent. */
   describeError?(err: Error): string;
+  /** Absolute URIs rewritten between the API's origin and the client's; undefined: --no-rewrite-uris. */
+  uris?: UriRewriting;
 }
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
@@ -57,13 +60,16 @@ export class Exchange implements AttemptEvents {
   private error: string | undefined;
   private current: Attempt | undefined;
   private cutByProxy = false;
+  private readonly uris: ExchangeUris | undefined;
 
   constructor(
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
     private readonly session: SessionHandle,
     private readonly deps: ExchangeDeps,
-  ) {}
+  ) {
+    this.uris = deps.uris?.forRequest(req.headers);
+  }
 
   async run(): Promise<void> {
     const { req, res } = this;
@@ -94,9 +100,11 @@ export class Exchange implements AttemptEvents {
   private attempt(cookie: string, stream: Readable): void {
     if (this.res.destroyed) return;
     const { req } = this;
-    const url = req.url ?? "/";
+    const url = this.uris?.target(req.url ?? "/") ?? req.url ?? "/";
     const headers = requestHeaders(req.headers, cookie, this.deps.basePath + url);
-    const sent = standIn(stream, req, { url, headers }, { method: req.method ?? "GET", cookie, events: this });
+    // With URI rewriting, a JSON body goes out through the rewriter (chunked); else as it came.
+    const body = this.uris?.request(headers, stream, this.body !== undefined) ?? stream;
+    const sent = standIn(body, req, { url, headers }, { method: req.method ?? "GET", cookie, events: this });
     this.current = sent.attempt;
     this.deps.send(sent.req, this.res);
   }
@@ -193,9 +201,11 @@ export class Exchange implements AttemptEvents {
     }
     res.statusCode = upstream.statusCode ?? 502;
     if (upstream.statusMessage) res.statusMessage = upstream.statusMessage;
-    res.writeHead(res.statusCode, responseHeaders(upstream.headers));
+    const headers = responseHeaders(upstream.headers);
     upstream.once("error", () => this.broken("the API's response broke off"));
     upstream.once("aborted", () => this.broken("the API's response broke off"));
+    if (this.uris) return this.uris.relay(upstream, res, res.statusCode, headers);
+    res.writeHead(res.statusCode, headers);
     upstream.pipe(res);
   }
 

@@ -8,6 +8,7 @@ import type { ProxyError } from "../errors.js";
 import { Exchange, type ExchangeRecord, type SessionHandle } from "./exchange.js";
 import { ReplayBudget } from "./body.js";
 import { createSender } from "./http-proxy-adapter.js";
+import type { UriRewriting } from "./uri-rewriting.js";
 
 const DEFAULT_REPLAY_BUDGET = 64 * 1024 * 1024;
 
@@ -21,6 +22,8 @@ export interface ForwarderOptions {
   upstreamTimeoutMs: number;
   insecureSkipTlsVerify?: boolean;
   onExchange?(record: ExchangeRecord): void;
+  /** Rewrites absolute URIs between the API's origin and the client's; undefined: off. */
+  uris?: UriRewriting;
 }
 
 export type Forward = ((req: IncomingMessage, res: ServerResponse) => Promise<void>) & {
@@ -38,6 +41,7 @@ export function createForwarder(opts: ForwarderOptions): Forward {
     send,
     onDone: opts.onExchange,
     describeError: (err: Error) => describeNetError(opts.upstream, err),
+    uris: opts.uris,
   };
 
   const active = new Set<Exchange>();

@@ -7,6 +7,8 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { API_OPTIONS, apiOptions } from "../../src/commands/api-options.js";
+import { parseOptions } from "../../src/config/options.js";
 import { loadConfig } from "../../src/config/serve.js";
 import { ConfigError } from "../../src/errors.js";
 import { spawnCli } from "../support/spawn-proxy.js";
@@ -120,6 +122,56 @@ describe("serve configuration", () => {
       /missing cannot be read: no such file/,
     );
     assert.match((await problems([...base, "--password-file", empty])).join(), /is empty/);
+  });
+
+  describe("--api must be an origin (no path)", () => {
+    const rows = [
+      { name: "the bare origin", api: "https://a.example.com", ok: true },
+      { name: "a trailing slash", api: "https://a.example.com/", ok: true },
+      { name: "an explicit port", api: "https://a.example.com:8443/", ok: true },
+      { name: "a path", api: "https://a.example.com/some/path", ok: false },
+      { name: "a one-segment path with a slash", api: "https://a.example.com/compute/", ok: false },
+    ];
+    for (const row of rows) {
+      test(`${row.name}: ${row.ok ? "accepted" : "refused, naming what to write"}`, async () => {
+        const found = await problems(["--api", row.api, "--user", "/Compute-a/b", "--password-file", pw]);
+        if (row.ok) assert.deepEqual(found, []);
+        else {
+          assert.equal(found.length, 1);
+          assert.match(
+            found[0]!,
+            /^--api: .* has a path .*root of its host, so give the origin alone: https:\/\/a\.example\.com$/,
+          );
+        }
+      });
+    }
+    test("OPC_API too, and auth / refresh_token read it the same way", async () => {
+      const found = await problems([], {
+        OPC_API: "https://a.example.com/x",
+        OPC_USER: "/Compute-a/b",
+        OPC_PASSWORD_FILE: pw,
+      });
+      assert.match(found.join(), /^OPC_API: .* has a path/);
+      const shared: string[] = [];
+      await apiOptions(parseOptions(["--api", "https://a.example.com/x"], API_OPTIONS, {}), shared);
+      assert.match(shared.join(), /^--api: .* has a path/);
+    });
+  });
+
+  test("URI rewriting is on by default; --no-rewrite-uris or OPC_PROXY_REWRITE_URIS=false turns it off", async () => {
+    assert.equal((await loadConfig([], {})).config!.rewriteUris, true);
+    assert.equal((await loadConfig(["--no-rewrite-uris"], {})).config!.rewriteUris, false);
+    assert.equal((await loadConfig([], { OPC_PROXY_REWRITE_URIS: "false" })).config!.rewriteUris, false);
+    assert.equal((await loadConfig([], { OPC_PROXY_REWRITE_URIS: "true" })).config!.rewriteUris, true);
+    assert.equal(
+      (await loadConfig(["--no-rewrite-uris"], { OPC_PROXY_REWRITE_URIS: "true" })).config!.rewriteUris,
+      false,
+      "a flag beats the variable",
+    );
+    assert.match(
+      (await problems([], { OPC_PROXY_REWRITE_URIS: "nope" })).join(),
+      /OPC_PROXY_REWRITE_URIS: "nope" is not a boolean/,
+    );
   });
 
   test("a boolean variable must say true or false", async () => {

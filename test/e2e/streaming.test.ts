@@ -1,5 +1,6 @@
 // End to end, proxy in its own process: a 1 GiB body streams through in both directions while the
-// proxy's resident memory stays flat, so memory does not grow with body size.
+// proxy's resident memory stays flat, so memory does not grow with body size; so does 1 GiB of
+// JSON whose every uri is rewritten on the way.
 
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -72,6 +73,31 @@ describe("streaming", () => {
     );
     assert.ok(peak - baseline < MAX_GROWTH, `RSS grew ${((peak - baseline) / MiB).toFixed(1)} MiB while 2 GiB passed`);
   });
+
+  test("1 GiB of JSON has its URIs rewritten as it streams, without the proxy's memory growing", async (t) => {
+    await countUris(`${base}/download-json?bytes=${8 * MiB}`, base);
+    const baseline = await rss(base);
+    let peak = baseline;
+    const sampler = setInterval(() => {
+      rss(base).then(
+        (v) => (peak = Math.max(peak, v)),
+        () => undefined,
+      );
+    }, 100);
+    let seen: { bytes: number; proxy: number; api: number };
+    try {
+      seen = await countUris(`${base}/download-json?bytes=${GiB}`, base);
+    } finally {
+      clearInterval(sampler);
+    }
+    peak = Math.max(peak, await rss(base));
+    const uris = GiB / 1024; // one per 1 KiB line
+    assert.equal(seen.api, 0, "no uri names the API any more");
+    assert.equal(seen.proxy, uris, "every uri names the proxy");
+    assert.equal(seen.bytes, GiB + uris * (base.length - api.url.length));
+    t.diagnostic(`proxy RSS: baseline ${(baseline / MiB).toFixed(1)} MiB, peak ${(peak / MiB).toFixed(1)} MiB`);
+    assert.ok(peak - baseline < MAX_GROWTH, `RSS grew ${((peak - baseline) / MiB).toFixed(1)} MiB while 1 GiB passed`);
+  });
 });
 
 function get(url: string): Promise<{ status: number; text: string }> {
@@ -126,6 +152,36 @@ function download(url: string): Promise<number> {
         let n = 0;
         res.on("data", (c: Buffer) => (n += c.length));
         res.on("end", () => resolve(n));
+        res.on("error", reject);
+      })
+      .on("error", reject);
+  });
+}
+
+/** Downloads `url`, counting its bytes and its `"uri":"` fields by the origin they name: `proxy` or another. */
+function countUris(url: string, proxy: string): Promise<{ bytes: number; proxy: number; api: number }> {
+  const marker = Buffer.from(`"uri":"`);
+  const toProxy = Buffer.from(`"uri":"${proxy}/`);
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent: false }, (res) => {
+        const seen = { bytes: 0, proxy: 0, api: 0 };
+        let rest = Buffer.alloc(0);
+        res.on("data", (c: Buffer) => {
+          seen.bytes += c.length;
+          const buf = rest.length > 0 ? Buffer.concat([rest, c]) : c;
+          let keepFrom = Math.max(0, buf.length - (marker.length - 1));
+          for (let i = buf.indexOf(marker); i !== -1; i = buf.indexOf(marker, i + marker.length)) {
+            if (i + toProxy.length > buf.length) {
+              keepFrom = i;
+              break;
+            }
+            if (buf.subarray(i, i + toProxy.length).equals(toProxy)) seen.proxy++;
+            else seen.api++;
+          }
+          rest = Buffer.from(buf.subarray(keepFrom));
+        });
+        res.on("end", () => resolve(seen));
         res.on("error", reject);
       })
       .on("error", reject);

@@ -121,7 +121,8 @@ describe("loadConfig on arbitrary input", () => {
       api: fc.tuple(
         host,
         fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }),
-        fc.constantFrom("", "/", "/api", "/a/b/"),
+        // An --api with a path is refused (test/config/config.test.ts): only the origin's spellings here.
+        fc.constantFrom("", "/"),
       ),
       domain: fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,20}$/),
       user: fc.emailAddress().filter((e) => !/\s/.test(e)),

@@ -197,6 +197,7 @@ describe("request targets and methods", () => {
     const r = req({ host: "evil.example" }, "http://127.0.0.1:8080/sshkey/Compute-acme//a%40b?x=1");
     assert.equal(check(r), undefined);
     assert.equal(r.url, "/sshkey/Compute-acme//a%40b?x=1");
+    assert.equal(r.headers.host, "127.0.0.1:8080", "the checked authority stands in for the unchecked Host");
     const bare = req({}, "http://localhost:8080");
     assert.equal(check(bare), undefined);
     assert.equal(bare.url, "/");

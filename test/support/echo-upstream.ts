@@ -1,6 +1,6 @@
 // A minimal stand-in API for tests that need to see exactly what the proxy sent: it logs in anyone,
 // records every request line and header, and serves /upload (counts bytes), /download?bytes=N
-// (streams N bytes) and /echo (sends the body back).
+// (streams N bytes), /download-json?bytes=N (N bytes of JSON-typed uri lines) and /echo.
 
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -43,11 +43,14 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
       });
       return;
     }
-    if (url.startsWith("/download?bytes=")) {
+    if (url.startsWith("/download?bytes=") || url.startsWith("/download-json?bytes=")) {
       req.resume();
-      let left = Number(url.slice("/download?bytes=".length));
-      const chunk = Buffer.alloc(64 * 1024, 0x61);
-      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(left) });
+      const json = url.startsWith("/download-json");
+      let left = Number(url.slice(url.indexOf("=") + 1));
+      // JSON-typed: a 64 KiB chunk of 1 KiB lines, each holding one absolute uri on this origin.
+      const chunk = json ? uriLines(state.url) : Buffer.alloc(64 * 1024, 0x61);
+      const type = json ? "application/oracle-compute-v3+json" : "application/octet-stream";
+      res.writeHead(200, { "content-type": type, "content-length": String(left) });
       const pump = () => {
         while (left > 0) {
           const n = Math.min(left, chunk.length);
@@ -81,3 +84,10 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
     });
   return state;
 }
+
+/** 64 KiB of 1 KiB lines `{"uri":"<origin>/instance/…"}` padded with spaces: URI_LINES_PER_CHUNK uris. */
+export function uriLines(origin: string): Buffer {
+  const line = `{"uri":"${origin}/instance/Compute-acme/x"}`;
+  return Buffer.from(Array.from({ length: URI_LINES_PER_CHUNK }, () => line.padEnd(1023, " ") + "\n").join(""));
+}
+export const URI_LINES_PER_CHUNK = 64;
