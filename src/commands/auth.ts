@@ -7,7 +7,7 @@ import { errorMessage } from "../errors.js";
 import { checkComputeUser, parseOptions } from "../config/options.js";
 import { AuthFailure } from "../session/api-auth.js";
 import { VERSION } from "../version.js";
-import { API_OPTIONS, apiOptions, expiryNow, iso, saveCookie, withAuthClient } from "./api-options.js";
+import { API_OPTIONS, apiOptions, expiryNow, iso, saveCookie, withAuthClient } from "./one-shot-auth.js";
 import { exportLine } from "./shell-export.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeOf, type Command } from "./types.js";
 
