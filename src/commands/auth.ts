@@ -8,7 +8,7 @@ import { checkComputeUser, parseOptions } from "../config/options.js";
 import { AuthFailure, isTimeout } from "../session/api-auth.js";
 import { maskSecrets } from "../secrets.js";
 import { VERSION } from "../version.js";
-import { API_OPTIONS, apiOptions, expiryNow, saveCookie, when, withAuthClient } from "./api-options.js";
+import { API_OPTIONS, apiOptions, expiryNow, saveCookie, when, withAuthClient } from "./one-shot-auth.js";
 import { exportLine } from "./shell-export.js";
 import { EXIT_INTERRUPTED, Interrupted } from "./interrupt.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeOf, type Command } from "./types.js";

@@ -9,7 +9,7 @@ import { decodeClaims } from "../session/cookie.js";
 import { nimbulaFor, readCookieFile, type CookieFileContent } from "../session/cookie-file.js";
 import { COOKIE_ENV, stripCookieName } from "../session/shared-cookie.js";
 import { VERSION } from "../version.js";
-import { API_OPTIONS, apiOptions, expiryNow, saveCookie, when, withAuthClient } from "./api-options.js";
+import { API_OPTIONS, apiOptions, expiryNow, saveCookie, when, withAuthClient } from "./one-shot-auth.js";
 import { exportLine } from "./shell-export.js";
 import { EXIT_INTERRUPTED, Interrupted } from "./interrupt.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeOf, type Command } from "./types.js";

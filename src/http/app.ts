@@ -38,14 +38,14 @@ export type App = Hono<{ Bindings: HttpBindings }>;
 export function createApp(opts: AppOptions): App {
   const app: App = new Hono<{ Bindings: HttpBindings }>();
 
-  const forward = async (c: { env: HttpBindings }) => {
+  const forward = async function forward(c: { env: HttpBindings }) {
     await opts.forward(c.env.incoming, c.env.outgoing);
     return RESPONSE_ALREADY_SENT;
   };
   const guard = opts.guard;
   // Decided on the raw request target, not hono's normalised path: `/x/../-/status` is an API
   // path to forward byte for byte, and only a target that starts with /-/ is ours.
-  app.use("*", (c, next) => {
+  app.use("*", function guardThenForward(c, next) {
     const refused = guard?.(c);
     if (refused) return Promise.resolve(refused);
     if (!c.env.incoming.url?.startsWith("/-/")) return forward(c);
@@ -65,7 +65,7 @@ export function mountControlRoutes(app: App, opts: ControlOptions): App {
 
   app.get("/-/healthz", (c) => c.json({ status: "ok" }, 200, noStore));
 
-  app.get("/-/readyz", (c) => {
+  app.get("/-/readyz", function readyz(c) {
     const s = opts.snapshot();
     if (opts.facts().draining) {
       return c.json(
@@ -86,7 +86,7 @@ export function mountControlRoutes(app: App, opts: ControlOptions): App {
 
   app.get("/-/status", (c) => c.json(statusJson(opts.snapshot(), opts.facts(), opts.clock.now()), 200, noStore));
 
-  app.get("/-/metrics", async (c) => {
+  app.get("/-/metrics", async function metrics(c) {
     const body = await opts.registry.metrics();
     return c.body(body, 200, { "content-type": opts.registry.contentType, ...noStore });
   });
@@ -94,7 +94,7 @@ export function mountControlRoutes(app: App, opts: ControlOptions): App {
   if (opts.statusPage) mountStatusPage(app, opts.statusPage);
 
   // Any other /-/ target is ours too, including one hono normalised away from the routes above (/-/../x).
-  app.all("*", (c) => {
+  app.all("*", function unknownControlTarget(c) {
     const target = (c.env.incoming.url ?? "").split("?")[0];
     return c.json(
       {

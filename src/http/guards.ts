@@ -49,7 +49,11 @@ const ABSOLUTE_FORM = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)(.*)$/is;
 /** Accepted raw Host values are remembered, so the hot path is one Set lookup. */
 const MAX_REMEMBERED_HOSTS = 64;
 
-/** The checks alone, on a Node request: undefined lets it through. */
+/**
+ * The checks alone, on a Node request: undefined lets it through, else the Refusal to answer.
+ * Not only a check: an accepted absolute-form target (`http://localhost:8080/x`) is rewritten in
+ * place to origin form (`/x`) on `req.url`, so the app and the forwarder see one shape.
+ */
 export function requestChecker(opts: GuardOptions): (req: GuardedRequest) => Refusal | undefined {
   const names = new Set([...LOOPBACK_HOST_NAMES, ...opts.allowHosts]);
   const fromListen = opts.listen.kind === "tcp" ? listenHostName(opts.listen.host) : undefined;
@@ -68,7 +72,7 @@ export function requestChecker(opts: GuardOptions): (req: GuardedRequest) => Ref
     return true;
   };
 
-  return (req) => {
+  return function checkRequest(req) {
     const method = req.method ?? "";
     if (!METHODS.has(method)) {
       return {
@@ -134,7 +138,7 @@ export function requestChecker(opts: GuardOptions): (req: GuardedRequest) => Ref
 /** The guard as createApp takes it: a JSON `{"message", "code"}` response to refuse, else undefined. */
 export function createGuard(opts: GuardOptions): (c: { env: HttpBindings }) => Response | undefined {
   const check = requestChecker(opts);
-  return (c) => {
+  return function guard(c) {
     const refused = check(c.env.incoming);
     return refused ? refusalResponse(refused, requestIdOf(c.env.incoming)) : undefined;
   };

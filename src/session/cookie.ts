@@ -70,15 +70,6 @@ function parseNimbulaLine(line: string): IssuedCookie | undefined {
   return cookie;
 }
 
-/** Reads the value the client-side Cookie header carries for nimbula (used by the simulator and tests). */
-export function nimbulaFromCookieHeader(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(/;\s*/)) {
-    if (part.startsWith(`${COOKIE_NAME}=`)) return part.slice(COOKIE_NAME.length + 1);
-  }
-  return undefined;
-}
-
 /** Decodes the nested identity JSON; returns {} when the value is opaque. Never throws. */
 export function decodeClaims(value: string): CookieClaims {
   const outer = parseJson(value) ?? parseJson(fromBase64(value));

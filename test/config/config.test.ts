@@ -7,7 +7,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { API_OPTIONS, apiOptions } from "../../src/commands/api-options.js";
+import { API_OPTIONS, apiOptions } from "../../src/commands/one-shot-auth.js";
 import { parseOptions } from "../../src/config/options.js";
 import { loadConfig } from "../../src/config/serve.js";
 import { ConfigError } from "../../src/errors.js";

@@ -10,8 +10,8 @@ import {
   decodeClaims,
   expiryOf,
   findNimbula,
-  nimbulaFromCookieHeader,
 } from "../../src/session/cookie.js";
+import { nimbulaFromCookieHeader } from "../support/cookies.js";
 
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
 

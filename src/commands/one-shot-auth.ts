@@ -1,5 +1,5 @@
-// Owns what `auth` and `refresh_token` share: their API options (endpoint, extra CA, call timeout,
-// cookie file) checked up front, and a one-shot auth client that is closed after use.
+// Owns the one-shot API session that `auth` and `refresh_token` share: their API options (endpoint,
+// extra CA, call timeout, cookie file) checked up front, an auth client closed after use, and the cookie file it saves.
 
 import { createAuthClient, type AuthClient } from "../session/api-auth.js";
 import { DEFAULT_SESSION_TTL_MS, expiryOf, type IssuedCookie } from "../session/cookie.js";
