@@ -8,6 +8,8 @@ import { ProxyError, errorMessage } from "../errors.js";
 import { ReplayableBody, emptyBody, hasBody, type ReplayBudget } from "./body.js";
 import { requestHeaders, responseHeaders } from "./headers.js";
 import { sendError } from "./respond.js";
+import { invalidResponseMessage } from "../upstream/net-errors.js";
+import { MAX_RESPONSE_HEADER_BYTES } from "../upstream/upstream.js";
 
 /** What the forwarder needs from a session; a SessionManager provides it. */
 export interface SessionHandle {
@@ -165,6 +167,8 @@ export class Exchange {
       this.retry(fwd, "reset", fwd.cookie).catch((e: unknown) => this.fail(e));
       return;
     }
+    const invalid = invalidResponseMessage(err, MAX_RESPONSE_HEADER_BYTES);
+    if (invalid !== undefined) return this.fail(new ProxyError("API_RESPONSE_INVALID", invalid, 502));
     const message = this.deps.describeError?.(err) ?? `cannot reach the API: ${code ? `${code} ` : ""}${err.message}`;
     this.fail(new ProxyError("API_UNREACHABLE", message, 502));
   }

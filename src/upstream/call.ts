@@ -4,8 +4,8 @@
 import http from "node:http";
 import https from "node:https";
 import { ProxyError } from "../errors.js";
-import { describeNetError } from "./net-errors.js";
-import { EXACT_PATH_HEADER, type Upstream } from "./upstream.js";
+import { describeNetError, invalidResponseMessage } from "./net-errors.js";
+import { EXACT_PATH_HEADER, MAX_RESPONSE_HEADER_BYTES, type Upstream } from "./upstream.js";
 
 export interface CallRequest {
   method: "GET" | "POST";
@@ -20,6 +20,8 @@ export interface CallResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: string;
+  /** When the response head was parsed, ms since epoch on the proxy's clock (what expiry is measured from). */
+  receivedAt?: number;
 }
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
@@ -38,7 +40,9 @@ export function call(upstream: Upstream, req: CallRequest): Promise<CallResponse
         method: req.method,
         path,
         headers,
-        agent: upstream.agent,
+        // Never the forwarding pool: see Upstream.sessionAgent.
+        agent: upstream.sessionAgent,
+        maxHeaderSize: MAX_RESPONSE_HEADER_BYTES,
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -64,6 +68,8 @@ export function call(upstream: Upstream, req: CallRequest): Promise<CallResponse
 }
 
 function unreachable(upstream: Upstream, err: Error): ProxyError {
+  const invalid = invalidResponseMessage(err, MAX_RESPONSE_HEADER_BYTES);
+  if (invalid !== undefined) return new ProxyError("API_RESPONSE_INVALID", invalid, 502, { cause: err });
   return new ProxyError("API_UNREACHABLE", describeNetError(upstream, err), 502, { cause: err });
 }
 
