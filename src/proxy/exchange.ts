@@ -16,7 +16,12 @@ export interface SessionHandle {
   current(): string | undefined;
   cookie(): Promise<string>;
   unauthorized(used: string): Promise<string>;
-  adopt(setCookie: string | readonly string[] | undefined, used: string): void;
+  /** `answer` carries the response's status and Date header (acceptance and skew-proof expiry). */
+  adopt(
+    setCookie: string | readonly string[] | undefined,
+    used: string,
+    answer?: { status?: number; date?: string },
+  ): void;
 }
 
 export interface ExchangeRecord {
@@ -134,7 +139,9 @@ export class Exchange {
     }
     fwd.proxyReq?.setTimeout(0);
     const setCookie = upstream.headers["set-cookie"];
-    if (setCookie !== undefined) this.session.adopt(setCookie, fwd.cookie);
+    if (setCookie !== undefined) {
+      this.session.adopt(setCookie, fwd.cookie, { status: upstream.statusCode, date: upstream.headers.date });
+    }
     if (upstream.statusCode === 401 && !this.retried) {
       this.onUnauthorized(fwd, upstream).catch((err: unknown) => this.fail(err));
       return;

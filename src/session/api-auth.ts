@@ -2,9 +2,9 @@
 // place where their failures are classified: rejected credentials vs transient trouble.
 
 import { ProxyError } from "../errors.js";
-import { apiMessage, call } from "../upstream/call.js";
+import { apiMessage, call, type CallResponse } from "../upstream/call.js";
 import type { Upstream } from "../upstream/upstream.js";
-import { COOKIE_NAME, findNimbula, type IssuedCookie } from "./cookie.js";
+import { COOKIE_NAME, findNimbula, parseHttpDate, type IssuedCookie } from "./cookie.js";
 
 export const V3_JSON = "application/oracle-compute-v3+json";
 
@@ -45,7 +45,7 @@ export function createAuthClient(upstream: Upstream, timeoutMs: number): AuthCli
           timeoutMs,
         }),
       );
-      const cookie = findNimbula(res.headers["set-cookie"]);
+      const cookie = answered(res);
       // Only a 204 with a cookie is a login: a 401 can carry a cookie too.
       if (res.status === 204 && cookie) return cookie;
       if (res.status === 401 || res.status === 403) {
@@ -66,7 +66,7 @@ export function createAuthClient(upstream: Upstream, timeoutMs: number): AuthCli
           timeoutMs,
         }),
       );
-      const fresh = findNimbula(res.headers["set-cookie"]);
+      const fresh = answered(res);
       if (res.status === 204 && fresh) return fresh;
       if (res.status === 401) {
         throw new AuthFailure("expired", `refresh refused: ${apiMessage(res.body)}`, res.status);
@@ -74,6 +74,16 @@ export function createAuthClient(upstream: Upstream, timeoutMs: number): AuthCli
       throw new AuthFailure("transient", `refresh failed with HTTP ${res.status}: ${apiMessage(res.body)}`, res.status);
     },
   };
+}
+
+/** The answer's nimbula cookie with the facts acceptance and expiry need: its status and Date. */
+function answered(res: CallResponse): IssuedCookie | undefined {
+  const cookie = findNimbula(res.headers["set-cookie"]);
+  if (!cookie) return undefined;
+  cookie.status = res.status;
+  const date = parseHttpDate(res.headers.date);
+  if (date !== undefined) cookie.dateMs = date;
+  return cookie;
 }
 
 async function attempt<T>(fn: () => Promise<T>): Promise<T> {

@@ -10,6 +10,17 @@ export interface IssuedCookie {
   value: string;
   /** Max-Age in seconds, when the Set-Cookie line carried a usable one. */
   maxAgeSeconds?: number;
+  /** The answer's HTTP status, when known (a cookie is taken only from a 2xx answer). */
+  status?: number;
+  /** The answer's `Date` header, ms since epoch on the API's clock, when it had a valid one. */
+  dateMs?: number;
+}
+
+/** An HTTP `Date` header as ms since epoch, or undefined when absent or unparsable. */
+export function parseHttpDate(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const ms = Date.parse(header);
+  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
 }
 
 export interface CookieClaims {
@@ -94,19 +105,29 @@ export function decodeClaims(value: string): CookieClaims {
 }
 
 /**
- * Token and session expiry for a cookie issued at `now`: the decoded claims when present, else
- * Max-Age, else the API's documented 30 minutes; the session end defaults to `sessionStart` + 3 h.
+ * Token and session expiry for a cookie received at `now` (ms, our clock). Lifetimes are measured
+ * relative to receipt, never by comparing our clock with the API's absolute times (design §4):
+ * token = now + min(Max-Age, claims.expires − the answer's Date); session end = now +
+ * (claims.session_expires − Date). Without a Date, Max-Age caps the absolute claims; with neither
+ * claims nor Max-Age the API's documented 30 minutes apply, and the session end defaults to
+ * `sessionStart` + 3 h.
  */
 export function expiryOf(cookie: IssuedCookie, now: number, sessionStart = now): CookieExpiry {
   const claims = decodeClaims(cookie.value);
-  const sessionExpiresAt = claims.sessionExpiresAt ?? sessionStart + DEFAULT_SESSION_TTL_MS;
+  const date = cookie.dateMs;
+  const maxAgeMs =
+    cookie.maxAgeSeconds !== undefined && cookie.maxAgeSeconds > 0 ? cookie.maxAgeSeconds * 1000 : undefined;
+  const relative = (at: number): number => (date === undefined ? at : now + (at - date));
+  const sessionExpiresAt =
+    claims.sessionExpiresAt !== undefined ? relative(claims.sessionExpiresAt) : sessionStart + DEFAULT_SESSION_TTL_MS;
   let tokenExpiresAt: number;
   let source: CookieExpiry["source"];
   if (claims.expiresAt !== undefined) {
-    tokenExpiresAt = claims.expiresAt;
+    tokenExpiresAt = relative(claims.expiresAt);
+    if (maxAgeMs !== undefined) tokenExpiresAt = Math.min(tokenExpiresAt, now + maxAgeMs);
     source = "cookie";
-  } else if (cookie.maxAgeSeconds !== undefined && cookie.maxAgeSeconds > 0) {
-    tokenExpiresAt = now + cookie.maxAgeSeconds * 1000;
+  } else if (maxAgeMs !== undefined) {
+    tokenExpiresAt = now + maxAgeMs;
     source = "max-age";
   } else {
     tokenExpiresAt = now + DEFAULT_TOKEN_TTL_MS;

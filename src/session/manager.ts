@@ -8,7 +8,8 @@ import type { Credentials } from "./credentials.js";
 import { ProxyError, errorMessage } from "../errors.js";
 import { AuthFailure, type AuthClient } from "./api-auth.js";
 import { DEFAULT_RETRY_POLICY, rejectedWait, renewDelay, transientWait, type RetryPolicy } from "./backoff.js";
-import { decodeClaims, expiryOf, findNimbula, type CookieExpiry, type IssuedCookie } from "./cookie.js";
+import { judgeCookie, type CookieOrigin } from "./acceptance.js";
+import { decodeClaims, expiryOf, findNimbula, parseHttpDate, type CookieExpiry, type IssuedCookie } from "./cookie.js";
 import type {
   FailureClass,
   SessionCounters,
@@ -100,7 +101,7 @@ export class SessionManager extends EventEmitter<SessionEvents> {
       const started = this.clock.now();
       try {
         const issued = await this.auth.refresh(cookie);
-        if (this.phase !== "idle" || !this.ownCookie(issued.value)) return;
+        if (this.phase !== "idle" || !this.take(issued, "resume")) return;
         this.loginAt = started;
         this.resumedAt = started;
         this.accept(issued);
@@ -120,6 +121,13 @@ export class SessionManager extends EventEmitter<SessionEvents> {
   private ownCookie(value: string): boolean {
     const user = decodeClaims(value).user;
     return user === undefined || user === this.user;
+  }
+
+  /** The acceptance rule (acceptance.ts) at each place a cookie can come in; a refusal is reported, never kept. */
+  private take(issued: IssuedCookie, from: CookieOrigin): boolean {
+    const verdict = judgeCookie(issued, this.user);
+    if (!verdict.take) this.emit("ignored", { from, reason: verdict.reason });
+    return verdict.take;
   }
 
   /** Resolves once no login or refresh is in flight (for orderly shutdown and tests). */
@@ -174,9 +182,16 @@ export class SessionManager extends EventEmitter<SessionEvents> {
    * Ignored unless the response was to a request made with the current cookie, so a slow
    * response can never replace a newer cookie with an older one.
    */
-  adopt(setCookie: string | readonly string[] | undefined, used: string): void {
+  adopt(
+    setCookie: string | readonly string[] | undefined,
+    used: string,
+    answer: { status?: number; date?: string } = {},
+  ): void {
     const issued = findNimbula(setCookie);
     if (!issued || !this.held || this.held.value !== used || issued.value === used) return;
+    issued.status = answer.status;
+    issued.dateMs = parseHttpDate(answer.date);
+    if (!this.take(issued, "adopt")) return;
     this.accept(issued);
     this.counters.adopted++;
     this.emit("adopt", { tokenExpiresAt: this.held.tokenExpiresAt });
@@ -253,6 +268,7 @@ export class SessionManager extends EventEmitter<SessionEvents> {
       this.attemptFingerprint = await this.credentials.fingerprint();
       const password = await this.credentials.password();
       issued = await this.auth.authenticate(this.user, password);
+      if (!this.take(issued, "login")) throw new AuthFailure("transient", "the login answer's cookie was not taken");
     } catch (err) {
       return this.failed("login", err);
     }
@@ -283,6 +299,8 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     let issued: IssuedCookie;
     try {
       issued = await this.auth.refresh(h.value);
+      if (!this.take(issued, "refresh"))
+        throw new AuthFailure("transient", "the refresh answer's cookie was not taken");
     } catch (err) {
       return this.failed("refresh", err);
     }

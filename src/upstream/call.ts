@@ -20,8 +20,6 @@ export interface CallResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: string;
-  /** When the response head was parsed, ms since epoch on the proxy's clock (what expiry is measured from). */
-  receivedAt?: number;
 }
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
