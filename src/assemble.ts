@@ -7,12 +7,14 @@ import type { Credentials } from "./session/credentials.js";
 import { ProxyError } from "./errors.js";
 import { createApp } from "./http/app.js";
 import { createGuard } from "./http/guards.js";
+import { createSessionEndpoints } from "./http/session-endpoints.js";
 import { limitsFor, listen, type Listening, type ServerLimits } from "./http/server.js";
 import type { Logger } from "./log.js";
 import { createForwarder } from "./proxy/forwarder.js";
 import { createAuthClient } from "./session/api-auth.js";
 import type { RetryPolicy } from "./session/backoff.js";
 import { SessionManager } from "./session/manager.js";
+import { operatorGate } from "./session/operator-gate.js";
 import { shareCookie } from "./session/shared-cookie.js";
 import { createMetrics } from "./telemetry/metrics.js";
 import { logSessionEvents } from "./telemetry/session-log.js";
@@ -113,6 +115,12 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
     registry: metrics.registry,
     clock,
     guard: createGuard(settings),
+    // Clients that log in themselves get a placeholder; only the operator's credentials pass.
+    sessionEndpoint: createSessionEndpoints({
+      gate: operatorGate(session, deps.credentials, clock),
+      log: requestLog,
+      registry: metrics.registry,
+    }),
   });
   const listening = await listen(app, settings.listen, limitsFor(settings.upstreamTimeoutMs, deps.serverLimits));
   return {

@@ -18,6 +18,8 @@ export interface AppOptions {
   clock: Clock;
   /** Runs before forwarding and before control endpoints; returns a response to refuse. */
   guard?(c: { env: HttpBindings }): Response | undefined;
+  /** The API's own session endpoints, answered locally (session-endpoints.ts); undefined: not one of them. */
+  sessionEndpoint?(c: { env: HttpBindings }): Promise<Response> | undefined;
 }
 
 export type App = Hono<{ Bindings: HttpBindings }>;
@@ -36,7 +38,7 @@ export function createApp(opts: AppOptions): App {
   app.use("*", (c, next) => {
     const refused = guard?.(c);
     if (refused) return Promise.resolve(refused);
-    if (!c.env.incoming.url?.startsWith("/-/")) return forward(c);
+    if (!c.env.incoming.url?.startsWith("/-/")) return opts.sessionEndpoint?.(c) ?? forward(c);
     return next();
   });
 

@@ -1,7 +1,7 @@
 // Owns where the password comes from: an owner-only password file read afresh at every login,
 // a prompt without echo (`-`), or a value given in memory (OPC_PASSWORD, the demo simulator).
 
-import { createHash } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { ProxyError, errorMessage } from "../errors.js";
 
@@ -32,6 +32,16 @@ export function fileCredentials(user: string, path: string): Credentials {
       }
     },
   };
+}
+
+/**
+ * Whether `candidate` is the password `credentials` give now (a file is read afresh), compared in
+ * constant time over SHA-256 digests so neither length nor content leaks through timing.
+ * @throws ProxyError PASSWORD_FILE when the password source cannot be read.
+ */
+export async function passwordMatches(credentials: Credentials, candidate: string): Promise<boolean> {
+  const digest = (text: string) => createHash("sha256").update(text, "utf8").digest();
+  return timingSafeEqual(digest(await credentials.password()), digest(candidate));
 }
 
 export function staticCredentials(user: string, password: string, source: string): Credentials {
