@@ -15,6 +15,7 @@ import { createAuthClient } from "./session/api-auth.js";
 import type { RetryPolicy } from "./session/backoff.js";
 import { SessionManager } from "./session/manager.js";
 import { operatorGate } from "./session/operator-gate.js";
+import { fileLoginGuard, stateFileBeside } from "./session/login-guard.js";
 import { shareCookie } from "./session/shared-cookie.js";
 import { createMetrics } from "./telemetry/metrics.js";
 import { logSessionEvents } from "./telemetry/session-log.js";
@@ -33,7 +34,11 @@ export type ProxySettings = Pick<
   | "ca"
   | "insecureSkipTlsVerify"
   | "cookieFile"
-> & { api: URL };
+> & {
+  api: URL;
+  /** --state-file; undefined: beside the cookie file, or in memory only when there is none. */
+  stateFile?: string;
+};
 
 export interface AssembleDeps {
   credentials: Credentials;
@@ -76,6 +81,7 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
     clock,
     random: deps.random ?? systemRandom,
     policy: deps.policy,
+    loginGuard: loginGuardFor(settings, log),
   });
   logSessionEvents(session, log.child({ component: "session" }));
   // Before anything can ask for a cookie: a still-valid one from a previous run saves a login.
@@ -145,4 +151,11 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
       upstream.close();
     },
   };
+}
+
+/** The wrong-password guard's state file: --state-file, else beside the cookie file, else none. */
+function loginGuardFor(settings: ProxySettings, log: Logger) {
+  const path = settings.stateFile ?? (settings.cookieFile ? stateFileBeside(settings.cookieFile) : undefined);
+  if (path === undefined) return undefined;
+  return fileLoginGuard(path, (message) => log.warn({ event: "state_file_failed", path }, message));
 }

@@ -28,6 +28,7 @@ export const SERVE_OPTIONS = {
   "upstream-timeout": { type: "string", env: ["OPC_PROXY_UPSTREAM_TIMEOUT"] },
   "drain-timeout": { type: "string", env: ["OPC_PROXY_DRAIN_TIMEOUT"] },
   "cookie-file": { type: "string", env: ["OPC_PROXY_COOKIE_FILE"] },
+  "state-file": { type: "string", env: ["OPC_PROXY_STATE_FILE"] },
   "allow-host": { type: "string", multiple: true, env: ["OPC_PROXY_ALLOW_HOSTS"] },
   "allow-origin": { type: "string", multiple: true, env: ["OPC_PROXY_ALLOW_ORIGINS"] },
   "ca-file": { type: "string", env: ["OPC_PROXY_CA_FILE"] },
@@ -51,6 +52,8 @@ export interface Config {
   upstreamTimeoutMs: number;
   drainTimeoutMs: number;
   cookieFile: string | undefined;
+  /** Where rejected logins are counted across restarts; undefined: beside the cookie file, if any. */
+  stateFile: string | undefined;
   allowHosts: readonly string[];
   allowOrigins: readonly string[];
   /** PEM text of --ca-file, read up front. */
@@ -153,6 +156,7 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
   const ca = await readCaFile(p.get("ca-file"), problems);
 
   const cookieFile = p.get("cookie-file")?.value;
+  const stateFile = p.get("state-file")?.value;
 
   const insecureSkipTlsVerify = p.flag("insecure-skip-tls-verify");
   if (problems.length > 0) throw new ConfigError(problems);
@@ -168,6 +172,7 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
       upstreamTimeoutMs: upstreamTimeoutMs!,
       drainTimeoutMs: drainTimeoutMs!,
       cookieFile,
+      stateFile,
       allowHosts: Object.freeze(allowHosts),
       allowOrigins: Object.freeze(allowOrigins),
       ca,

@@ -9,6 +9,7 @@ import { ProxyError, errorMessage } from "../errors.js";
 import { AuthFailure, type AuthClient } from "./api-auth.js";
 import { DEFAULT_RETRY_POLICY, rejectedWait, renewDelay, transientWait, type RetryPolicy } from "./backoff.js";
 import { judgeCookie, type CookieOrigin } from "./acceptance.js";
+import type { LoginGuardStore } from "./login-guard.js";
 import { decodeClaims, expiryOf, findNimbula, parseHttpDate, type CookieExpiry, type IssuedCookie } from "./cookie.js";
 import type {
   FailureClass,
@@ -27,6 +28,8 @@ export interface SessionOptions {
   policy?: Partial<RetryPolicy>;
   /** While blocked, how often to look for a changed password file. */
   credentialPollMs?: number;
+  /** Rejected logins per password fingerprint, kept across restarts (login-guard.ts); none: this process only. */
+  loginGuard?: LoginGuardStore;
 }
 
 interface Held extends CookieExpiry {
@@ -44,6 +47,7 @@ export class SessionManager extends EventEmitter<SessionEvents> {
   private readonly random: Random;
   private readonly policy: RetryPolicy;
   private readonly credentialPollMs: number;
+  private readonly loginGuard: LoginGuardStore | undefined;
 
   private phase: SessionPhase = "idle";
   private held: Held | undefined;
@@ -81,6 +85,7 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     this.random = opts.random ?? systemRandom;
     this.policy = { ...DEFAULT_RETRY_POLICY, ...opts.policy };
     this.credentialPollMs = opts.credentialPollMs ?? 2_000;
+    this.loginGuard = opts.loginGuard;
   }
 
   /** Starts the first login (or adopts a cookie handed over from a previous run). */
@@ -128,6 +133,33 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     const verdict = judgeCookie(issued, this.user);
     if (!verdict.take) this.emit("ignored", { from, reason: verdict.reason });
     return verdict.take;
+  }
+
+  /**
+   * The wrong-password guard across restarts: refuses, without asking the API, a password already
+   * rejected as often as the policy allows, and counts each attempt before it is sent.
+   */
+  private async guardLogin(fp: string | undefined): Promise<<T>(send: () => Promise<T>) => Promise<T>> {
+    const guard = fp === undefined ? undefined : this.loginGuard;
+    if (guard === undefined || fp === undefined) return (send) => send();
+    const spent = await guard.count(fp);
+    const allowed = this.policy.rejectedWaitsMs.length + 1;
+    if (spent >= allowed) {
+      this.rejections = Math.max(this.rejections, spent);
+      throw new AuthFailure("rejected", `login rejected ${spent} times with this password, also before a restart`);
+    }
+    this.rejections = Math.max(this.rejections, spent);
+    return async (send) => {
+      await guard.begin(fp);
+      try {
+        const out = await send();
+        await guard.settle(fp, "ok");
+        return out;
+      } catch (err) {
+        await guard.settle(fp, err instanceof AuthFailure && err.kind === "rejected" ? "rejected" : "transient");
+        throw err;
+      }
+    };
   }
 
   /** Resolves once no login or refresh is in flight (for orderly shutdown and tests). */
@@ -266,8 +298,9 @@ export class SessionManager extends EventEmitter<SessionEvents> {
       // Taken before the password is read: if the file changes while this attempt fails, the
       // change is still seen as new and tried, instead of being mistaken for what was rejected.
       this.attemptFingerprint = await this.credentials.fingerprint();
+      const guarded = await this.guardLogin(this.attemptFingerprint);
       const password = await this.credentials.password();
-      issued = await this.auth.authenticate(this.user, password);
+      issued = await guarded(() => this.auth.authenticate(this.user, password));
       if (!this.take(issued, "login")) throw new AuthFailure("transient", "the login answer's cookie was not taken");
     } catch (err) {
       return this.failed("login", err);
