@@ -4,6 +4,8 @@
 export const COOKIE_NAME = "nimbula";
 export const DEFAULT_TOKEN_TTL_MS = 30 * 60_000;
 export const DEFAULT_SESSION_TTL_MS = 3 * 60 * 60_000;
+/** Resolution of the HTTP Date header (RFC 9110 §5.6.7): whole seconds. */
+const DATE_RESOLUTION_MS = 1000;
 
 export interface IssuedCookie {
   /** The exact bytes between `nimbula=` and the first `;`. */
@@ -117,7 +119,15 @@ export function expiryOf(cookie: IssuedCookie, now: number, sessionStart = now):
   const date = cookie.dateMs;
   const maxAgeMs =
     cookie.maxAgeSeconds !== undefined && cookie.maxAgeSeconds > 0 ? cookie.maxAgeSeconds * 1000 : undefined;
-  const relative = (at: number): number => (date === undefined ? at : now + (at - date));
+  // A Date has whole seconds: the answer left the API within [Date, Date + 1 s), so what is left of
+  // `at` lies in [at − Date − 1 s, at − Date]. Our own clock picks the point in that interval when it
+  // agrees with the API's (exact to the ms); with a skewed one, the interval's early end (never late).
+  const relative = (at: number): number => {
+    if (date === undefined) return at;
+    const most = at - date;
+    const ours = at - now;
+    return now + (ours <= most && ours >= most - DATE_RESOLUTION_MS ? ours : most - DATE_RESOLUTION_MS);
+  };
   const sessionExpiresAt =
     claims.sessionExpiresAt !== undefined ? relative(claims.sessionExpiresAt) : sessionStart + DEFAULT_SESSION_TTL_MS;
   let tokenExpiresAt: number;

@@ -284,7 +284,7 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     }
     if (this.phase === "rejected" || this.phase === "backoff") return;
     const h = this.held;
-    if (h && this.clock.now() < h.tokenExpiresAt && h.tokenExpiresAt < h.sessionExpiresAt) {
+    if (h && this.clock.now() < h.tokenExpiresAt && canExtend(h)) {
       return this.run("refresh", () => this.refresh());
     }
     return this.run("login", () => this.login(reason));
@@ -417,9 +417,8 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     const h = this.held;
     if (!h || this.phase === "stopped") return;
     const now = this.clock.now();
-    const canExtend = h.tokenExpiresAt < h.sessionExpiresAt;
     const delay = renewDelay(this.policy, h.tokenExpiresAt - now, this.random);
-    this.setNext(canExtend ? "refresh" : "login", delay);
+    this.setNext(canExtend(h) ? "refresh" : "login", delay);
   }
 
   private setNext(action: Next["action"], delayMs: number): void {
@@ -451,7 +450,7 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     }
     if (action === "login") {
       if (this.phase === "rejected" || this.phase === "backoff") this.phase = "logging-in";
-      const ending = this.held && this.held.tokenExpiresAt >= this.held.sessionExpiresAt;
+      const ending = this.held && !canExtend(this.held);
       void this.run("login", () => this.login(ending ? "the session is about to end" : "retry"));
       return;
     }
@@ -498,6 +497,14 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     if (this.phase === "stopped") throw new ProxyError("SHUTTING_DOWN", "the proxy is shutting down", 503);
     throw new ProxyError("NO_SESSION", `no session with the Compute API: ${this.reason()}`, 503);
   }
+}
+
+/**
+ * Whether a refresh can still extend the token. Max-Age has whole seconds, so a token capped at the
+ * session end can look up to 1 s short of it; refreshing then only earns a Max-Age=0 answer.
+ */
+function canExtend(h: CookieExpiry): boolean {
+  return h.sessionExpiresAt - h.tokenExpiresAt >= 1000;
 }
 
 function classify(err: unknown): FailureClass {
