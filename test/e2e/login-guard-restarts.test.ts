@@ -12,6 +12,13 @@ import { startSimulator, type RunningSimulator } from "../../src/simulator/index
 import { startProxy, USER } from "../security/support/proxy.js";
 
 const RIGHT = "the-right-password";
+
+interface Files {
+  stateFile: string;
+  cookieFile: string;
+  /** Give only --cookie-file, so the state file takes its default place. */
+  byDefault: boolean;
+}
 const WRONG = "a-wrong-password-never-stored";
 
 describe("the wrong-password guard across restarts", () => {
@@ -27,10 +34,10 @@ describe("the wrong-password guard across restarts", () => {
   });
 
   /** One run of the proxy: start, let `runMs` of its time pass, stop (a restart or a crash). */
-  async function run(stateFile: string, passwordPath: string, runMs: number): Promise<boolean> {
+  async function run(files: Files, passwordPath: string, runMs: number): Promise<boolean> {
     const p = await startProxy(sim.url, {
       credentials: fileCredentials(USER, passwordPath),
-      settings: { stateFile },
+      settings: files.byDefault ? { cookieFile: files.cookieFile } : { stateFile: files.stateFile },
       start: false,
     });
     try {
@@ -44,16 +51,31 @@ describe("the wrong-password guard across restarts", () => {
   }
 
   const rows = [
-    { name: "crash loop: every restart 3 s after start", runsMs: [3_000, 3_000, 3_000, 3_000, 3_000] },
-    { name: "a first run that gives up by itself, then four restarts", runsMs: [120_000, 3_000, 3_000, 60_000, 3_000] },
+    {
+      name: "crash loop: every restart 3 s after start",
+      runsMs: [3_000, 3_000, 3_000, 3_000, 3_000],
+      byDefault: false,
+    },
+    {
+      name: "a first run that gives up by itself, then four restarts",
+      runsMs: [120_000, 3_000, 3_000, 60_000, 3_000],
+      byDefault: false,
+    },
+    {
+      name: "no --state-file: kept beside the cookie file",
+      runsMs: [3_000, 3_000, 3_000, 3_000, 3_000],
+      byDefault: true,
+    },
   ];
   for (const [i, row] of rows.entries()) {
     it(`${row.name}: at most 3 rejected logins reach the API; a changed password is tried at once`, async () => {
-      const stateFile = join(dir, `state-${i}`);
+      const cookieFile = join(dir, `cookies-${i}`);
+      const stateFile = row.byDefault ? `${cookieFile}.login-state` : join(dir, `state-${i}`);
+      const files: Files = { stateFile, cookieFile, byDefault: row.byDefault };
       const passwordPath = join(dir, `password-${i}`);
       await writeFile(passwordPath, `${WRONG}\n`, { mode: 0o600 });
       const failedBefore = sim.simulator.counters().failedLogins;
-      for (const ms of row.runsMs) assert.equal(await run(stateFile, passwordPath, ms), false);
+      for (const ms of row.runsMs) assert.equal(await run(files, passwordPath, ms), false);
       assert.equal(sim.simulator.counters().failedLogins - failedBefore, 3);
       const text = await readFile(stateFile, "utf8");
       assert.ok(!text.includes(WRONG), "the state file holds the password");
@@ -61,7 +83,7 @@ describe("the wrong-password guard across restarts", () => {
 
       await writeFile(passwordPath, `${RIGHT}\n`, { mode: 0o600 });
       const loginsBefore = sim.simulator.counters().logins;
-      assert.equal(await run(stateFile, passwordPath, 0), true, "the changed password was not tried at once");
+      assert.equal(await run(files, passwordPath, 0), true, "the changed password was not tried at once");
       assert.equal(sim.simulator.counters().logins, loginsBefore + 1);
       assert.equal(sim.simulator.counters().failedLogins - failedBefore, 3);
     });
