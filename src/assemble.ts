@@ -8,6 +8,7 @@ import { ProxyError } from "./errors.js";
 import { createApp } from "./http/app.js";
 import { createAdminApp } from "./http/admin.js";
 import { createGuard } from "./http/guards.js";
+import { createSessionEndpoints } from "./http/session-endpoints.js";
 import { limitsFor, listen, type Listening, type ServerLimits } from "./http/server.js";
 import type { ListenAddress } from "./net/addresses.js";
 import type { Logger } from "./log.js";
@@ -16,6 +17,8 @@ import { UriRewriting } from "./proxy/uri-rewriting.js";
 import { createAuthClient } from "./session/api-auth.js";
 import type { RetryPolicy } from "./session/backoff.js";
 import { SessionManager } from "./session/manager.js";
+import { operatorGate } from "./session/operator-gate.js";
+import { fileLoginGuard, stateFileBeside } from "./session/login-guard.js";
 import { shareCookie } from "./session/shared-cookie.js";
 import { createMetrics } from "./telemetry/metrics.js";
 import { logSessionEvents } from "./telemetry/session-log.js";
@@ -43,6 +46,8 @@ export type ProxySettings = Pick<
   adminListen?: ListenAddress;
   /** Rewrite absolute URIs between the API's origin and the client's (default true; --no-rewrite-uris). */
   rewriteUris?: boolean;
+  /** --state-file; undefined: beside the cookie file, or in memory only when there is none. */
+  stateFile?: string;
 };
 
 export interface AssembleDeps {
@@ -93,6 +98,7 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
     clock,
     random: deps.random ?? systemRandom,
     policy: deps.policy,
+    loginGuard: loginGuardFor(settings, log),
   });
   let listening: Listening | undefined;
   let admin: Listening | undefined;
@@ -145,7 +151,17 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
       log: httpLog,
       statusPage: { history: () => history.toJSON() },
     };
-    const app = createApp({ forward, ...control, guard: createGuard(settings) });
+    const app = createApp({
+      forward,
+      ...control,
+      guard: createGuard(settings),
+      // Clients that log in themselves get a placeholder; only the operator's credentials pass.
+      sessionEndpoint: createSessionEndpoints({
+        gate: operatorGate(session, deps.credentials, clock),
+        log: requestLog,
+        registry: metrics.registry,
+      }),
+    });
     const limits = limitsFor(settings.upstreamTimeoutMs, deps.serverLimits);
     listening = await listen(app, settings.listen, limits, httpLog);
     if (settings.adminListen) {
@@ -194,4 +210,11 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
     upstream.close();
     throw err;
   }
+}
+
+/** The wrong-password guard's state file: --state-file, else beside the cookie file, else none. */
+function loginGuardFor(settings: ProxySettings, log: Logger) {
+  const path = settings.stateFile ?? (settings.cookieFile ? stateFileBeside(settings.cookieFile) : undefined);
+  if (path === undefined) return undefined;
+  return fileLoginGuard(path, (message) => log.warn({ event: "state_file_failed", path }, message));
 }

@@ -11,6 +11,7 @@ export type ErrorCode =
   | "API_UNREACHABLE"
   | "API_TIMEOUT"
   | "API_ERROR"
+  | "API_RESPONSE_INVALID"
   | "NO_SESSION"
   | "SHUTTING_DOWN"
   | "FORBIDDEN_HOST"

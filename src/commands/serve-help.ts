@@ -25,6 +25,9 @@ Options (a flag beats its environment variable):
                             tools, and reuse a still-valid cookie from it at start; env OPC_PROXY_COOKIE_FILE
                             (with --api, a still-valid OPC_COOKIE / OPC_COMPUTE_COOKIE of the same user is
                             reused too: a restart does not cost a login)
+  --state-file PATH         count rejected logins per password (a salted fingerprint) across restarts, so a
+                            restart never undoes the wrong-password guard; env OPC_PROXY_STATE_FILE;
+                            default: PATH.login-state beside --cookie-file (none: this process only)
   --allow-host NAME         also accept requests whose Host is NAME (repeatable; e.g. a compose service
                             name); env OPC_PROXY_ALLOW_HOSTS (comma-separated); always allowed: localhost,
                             127.0.0.1, [::1]

@@ -68,7 +68,7 @@ async function run(config: Readonly<Config>, io: CommandIO, log: Logger, termina
       `no --api configured: fronting the built-in Compute API simulator at ${sim.url}`,
     );
   } else {
-    credentials = await credentialsFor(config, io);
+    credentials = await credentialsFor(config, io, log);
   }
 
   if (config.insecureSkipTlsVerify) {
@@ -155,10 +155,14 @@ async function run(config: Readonly<Config>, io: CommandIO, log: Logger, termina
   return EXIT_OK;
 }
 
-async function credentialsFor(config: Readonly<Config>, io: CommandIO): Promise<Credentials> {
+async function credentialsFor(config: Readonly<Config>, io: CommandIO, log: Logger): Promise<Credentials> {
   const user = config.user!;
   const pw = config.password!;
-  if (pw.kind === "file") return fileCredentials(user, pw.path);
+  if (pw.kind === "file") {
+    return fileCredentials(user, pw.path, (message) =>
+      log.warn({ event: "password_file_odd", path: pw.path }, message),
+    );
+  }
   if (pw.kind === "value") return staticCredentials(user, pw.value, pw.from);
   const typed = await promptPassword(io, `Password for ${user}: `);
   return staticCredentials(user, typed, "the password typed at start-up");

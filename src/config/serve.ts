@@ -35,6 +35,7 @@ export const SERVE_OPTIONS = {
   "drain-timeout": { type: "string", env: ["OPC_PROXY_DRAIN_TIMEOUT"] },
   "shutdown-delay": { type: "string", env: ["OPC_PROXY_SHUTDOWN_DELAY"] },
   "cookie-file": { type: "string", env: ["OPC_PROXY_COOKIE_FILE"] },
+  "state-file": { type: "string", env: ["OPC_PROXY_STATE_FILE"] },
   "allow-host": { type: "string", multiple: true, env: ["OPC_PROXY_ALLOW_HOSTS"] },
   "allow-origin": { type: "string", multiple: true, env: ["OPC_PROXY_ALLOW_ORIGINS"] },
   "ca-file": { type: "string", env: ["OPC_PROXY_CA_FILE"] },
@@ -67,6 +68,8 @@ export interface Config {
   /** On SIGTERM, readiness turns 503 at once but the listener keeps serving this long before the drain. */
   shutdownDelayMs: number;
   cookieFile: string | undefined;
+  /** Where rejected logins are counted across restarts; undefined: beside the cookie file, if any. */
+  stateFile: string | undefined;
   allowHosts: readonly string[];
   allowOrigins: readonly string[];
   /** PEM text of --ca-file, read up front. */
@@ -185,6 +188,7 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
 
   const cookieFile = p.get("cookie-file")?.value;
   await checkParentDirectory(p.get("cookie-file"), problems);
+  const stateFile = p.get("state-file")?.value;
 
   const insecureSkipTlsVerify = p.flag("insecure-skip-tls-verify");
   const rewriteUris = !p.flag("no-rewrite-uris") && parseBoolean(env, "OPC_PROXY_REWRITE_URIS", true, problems);
@@ -205,6 +209,7 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
       drainTimeoutMs: drainTimeoutMs!,
       shutdownDelayMs: shutdownDelayMs!,
       cookieFile,
+      stateFile,
       allowHosts: Object.freeze(allowHosts),
       allowOrigins: Object.freeze(allowOrigins),
       ca,

@@ -31,6 +31,8 @@ export interface AppOptions extends ControlOptions {
   forward: Forward;
   /** Runs before forwarding and before control endpoints; returns a response to refuse. */
   guard?(c: { env: HttpBindings }): Response | undefined;
+  /** The API's own session endpoints, answered locally (session-endpoints.ts); undefined: not one of them. */
+  sessionEndpoint?(c: { env: HttpBindings }): Promise<Response> | undefined;
 }
 
 export type App = Hono<{ Bindings: HttpBindings }>;
@@ -48,7 +50,7 @@ export function createApp(opts: AppOptions): App {
   app.use("*", function guardThenForward(c, next) {
     const refused = guard?.(c);
     if (refused) return Promise.resolve(refused);
-    if (!c.env.incoming.url?.startsWith("/-/")) return forward(c);
+    if (!c.env.incoming.url?.startsWith("/-/")) return opts.sessionEndpoint?.(c) ?? forward(c);
     return next();
   });
   return mountControlRoutes(app, opts);

@@ -91,7 +91,11 @@ export class ReplayableBody {
   }
 }
 
-/** A request with no body: nothing to stream, always replayable. */
+/**
+ * Whether the client declared a body (a non-zero Content-Length, or Transfer-Encoding). A request
+ * without one is sent with an empty body and is always replayable; one with a body always leaves
+ * with explicit framing (see requestHeaders).
+ */
 export function hasBody(req: IncomingMessage): boolean {
   const len = req.headers["content-length"];
   if (len !== undefined) return len !== "0";

@@ -12,13 +12,20 @@ import { collect, deliverBuffered } from "./buffered-response.js";
 import { standIn, type Attempt, type AttemptEvents } from "./http-proxy-adapter.js";
 import { requestIdOf } from "../http/request-id.js";
 import type { ExchangeUris, UriRewriting } from "./uri-rewriting.js";
+import { invalidResponseMessage } from "../upstream/net-errors.js";
+import { MAX_RESPONSE_HEADER_BYTES } from "../upstream/upstream.js";
 
 /** What the forwarder needs from a session; a SessionManager provides it. */
 export interface SessionHandle {
   currentCookie(): string | undefined;
   waitForCookie(): Promise<string>;
   reportUnauthorized(used: string): Promise<string>;
-  adopt(setCookie: string | readonly string[] | undefined, used: string): void;
+  /** `answer` carries the response's status and Date header (acceptance and skew-proof expiry). */
+  adopt(
+    setCookie: string | readonly string[] | undefined,
+    used: string,
+    answer?: { status?: number; date?: string },
+  ): void;
 }
 
 export interface ExchangeRecord {
@@ -126,7 +133,9 @@ export class Exchange implements AttemptEvents {
     }
     attempt.proxyReq?.setTimeout(0);
     const setCookie = upstream.headers["set-cookie"];
-    if (setCookie !== undefined) this.session.adopt(setCookie, attempt.cookie);
+    if (setCookie !== undefined) {
+      this.session.adopt(setCookie, attempt.cookie, { status: upstream.statusCode, date: upstream.headers.date });
+    }
     if (upstream.statusCode === 401 && !this.retried) {
       this.onUnauthorized(attempt, upstream).catch((err: unknown) => this.fail(err));
       return;
@@ -158,6 +167,8 @@ export class Exchange implements AttemptEvents {
       this.retry(attempt, "reset", attempt.cookie).catch((e: unknown) => this.fail(e));
       return;
     }
+    const invalid = invalidResponseMessage(err, MAX_RESPONSE_HEADER_BYTES);
+    if (invalid !== undefined) return this.fail(new ProxyError("API_RESPONSE_INVALID", invalid));
     const message = this.deps.describeError?.(err) ?? `cannot reach the API: ${code ? `${code} ` : ""}${err.message}`;
     this.fail(new ProxyError("API_UNREACHABLE", message));
   }

@@ -5,7 +5,7 @@ import { ProxyError } from "../errors.js";
 import { maskSecrets, rememberSecret } from "../secrets.js";
 import { apiMessage, call, type CallResponse } from "../upstream/call.js";
 import type { Upstream } from "../upstream/upstream.js";
-import { COOKIE_NAME, findNimbula, type IssuedCookie } from "./cookie.js";
+import { COOKIE_NAME, findNimbula, parseHttpDate, type IssuedCookie } from "./cookie.js";
 import type { FailureKind } from "./events.js";
 
 export const V3_JSON = "application/oracle-compute-v3+json";
@@ -56,7 +56,7 @@ export function createAuthClient(upstream: Upstream, timeoutMs: number): AuthCli
           timeoutMs,
         }),
       );
-      const cookie = findNimbula(res.headers["set-cookie"]);
+      const cookie = answered(res);
       if (cookie) rememberSecret(cookie.value);
       // Only a 204 with a cookie is a login: a 401 can carry a cookie too.
       if (res.status === 204 && cookie) return cookie;
@@ -82,7 +82,7 @@ export function createAuthClient(upstream: Upstream, timeoutMs: number): AuthCli
           timeoutMs,
         }),
       );
-      const fresh = findNimbula(res.headers["set-cookie"]);
+      const fresh = answered(res);
       if (fresh) rememberSecret(fresh.value);
       if (res.status === 204 && fresh) return fresh;
       if (res.status === 401 && isApiError(res)) {
@@ -117,6 +117,16 @@ function notFromApi(upstream: Upstream, res: CallResponse): string {
 /** True when `err` ended at the call's deadline (its cause is an API_TIMEOUT ProxyError). */
 export function isTimeout(err: unknown): boolean {
   return err instanceof AuthFailure && err.cause instanceof ProxyError && err.cause.code === "API_TIMEOUT";
+}
+
+/** The answer's nimbula cookie with the facts acceptance and expiry need: its status and Date. */
+function answered(res: CallResponse): IssuedCookie | undefined {
+  const cookie = findNimbula(res.headers["set-cookie"]);
+  if (!cookie) return undefined;
+  cookie.status = res.status;
+  const date = parseHttpDate(res.headers.date);
+  if (date !== undefined) cookie.dateMs = date;
+  return cookie;
 }
 
 async function attempt<T>(fn: () => Promise<T>): Promise<T> {

@@ -2,7 +2,8 @@
 // written atomically with mode 0600, and read back tolerantly (with the user and API it belongs to).
 
 import { randomBytes } from "node:crypto";
-import { open, readFile, rename, unlink } from "node:fs/promises";
+import { constants } from "node:fs";
+import { open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { ProxyError, errorMessage } from "../errors.js";
 import { COOKIE_NAME } from "./cookie.js";
@@ -117,16 +118,42 @@ export function nimbulaFor(content: CookieFileContent, api: URL): CookieLine | u
     .at(-1);
 }
 
-/** Reads and parses a cookie file; undefined when it does not exist; errors name the path. */
-export async function readCookieFile(path: string): Promise<CookieFileContent | undefined> {
+/** Largest cookie file read, bytes: one cookie line and a few comments fit many times over. */
+export const MAX_COOKIE_FILE_BYTES = 64 * 1024;
+
+/**
+ * Reads and parses a cookie file through one descriptor, only when it is a regular file of at most
+ * MAX_COOKIE_FILE_BYTES (a FIFO or device planted at the path cannot block start-up).
+ * @returns the content, with `othersCanRead` set when group or others may read it; undefined when
+ * the file does not exist.
+ * @throws ProxyError COOKIE_FILE naming the path.
+ */
+export async function readCookieFile(
+  path: string,
+): Promise<(CookieFileContent & { othersCanRead: boolean }) | undefined> {
   let text: string;
+  let mode: number;
   try {
-    text = await readFile(path, "utf8");
+    const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) throw refused(path, st.isDirectory() ? "it is a directory" : "it is not a regular file");
+      if (st.size > MAX_COOKIE_FILE_BYTES) throw refused(path, `it is larger than ${MAX_COOKIE_FILE_BYTES} bytes`);
+      mode = st.mode;
+      text = await fh.readFile("utf8");
+    } finally {
+      await fh.close();
+    }
   } catch (err) {
+    if (err instanceof ProxyError) throw err;
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw new ProxyError("COOKIE_FILE", `cannot read the cookie file ${path}: ${describe(err)}`, { cause: err });
   }
-  return parseCookieFile(text);
+  return { ...parseCookieFile(text), othersCanRead: (mode & 0o044) !== 0 };
+}
+
+function refused(path: string, why: string): ProxyError {
+  return new ProxyError("COOKIE_FILE", `not reading the cookie file ${path}: ${why}`);
 }
 
 /**

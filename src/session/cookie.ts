@@ -4,12 +4,25 @@
 export const COOKIE_NAME = "nimbula";
 export const DEFAULT_TOKEN_TTL_MS = 30 * 60_000;
 export const DEFAULT_SESSION_TTL_MS = 3 * 60 * 60_000;
+/** Resolution of the HTTP Date header (RFC 9110 §5.6.7): whole seconds. */
+const DATE_RESOLUTION_MS = 1000;
 
 export interface IssuedCookie {
   /** The exact bytes between `nimbula=` and the first `;`. */
   value: string;
   /** Max-Age in seconds, when the Set-Cookie line carried a usable one. */
   maxAgeSeconds?: number;
+  /** The answer's HTTP status, when known (a cookie is taken only from a 2xx answer). */
+  status?: number;
+  /** The answer's `Date` header, ms since epoch on the API's clock, when it had a valid one. */
+  dateMs?: number;
+}
+
+/** An HTTP `Date` header as ms since epoch, or undefined when absent or unparsable. */
+export function parseHttpDate(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const ms = Date.parse(header);
+  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
 }
 
 export interface CookieClaims {
@@ -85,19 +98,37 @@ export function decodeClaims(value: string): CookieClaims {
 }
 
 /**
- * Token and session expiry for a cookie issued at `now`: the decoded claims when present, else
- * Max-Age, else the API's documented 30 minutes; the session end defaults to `sessionStart` + 3 h.
+ * Token and session expiry for a cookie received at `now` (ms, our clock). Lifetimes are measured
+ * relative to receipt, never by comparing our clock with the API's absolute times (design §4):
+ * token = now + min(Max-Age, claims.expires − the answer's Date); session end = now +
+ * (claims.session_expires − Date). Without a Date, Max-Age caps the absolute claims; with neither
+ * claims nor Max-Age the API's documented 30 minutes apply, and the session end defaults to
+ * `sessionStart` + 3 h.
  */
 export function expiryOf(cookie: IssuedCookie, now: number, sessionStart = now): CookieExpiry {
   const claims = decodeClaims(cookie.value);
-  const sessionExpiresAt = claims.sessionExpiresAt ?? sessionStart + DEFAULT_SESSION_TTL_MS;
+  const date = cookie.dateMs;
+  const maxAgeMs =
+    cookie.maxAgeSeconds !== undefined && cookie.maxAgeSeconds > 0 ? cookie.maxAgeSeconds * 1000 : undefined;
+  // A Date has whole seconds: the answer left the API within [Date, Date + 1 s), so what is left of
+  // `at` lies in [at − Date − 1 s, at − Date]. Our own clock picks the point in that interval when it
+  // agrees with the API's (exact to the ms); with a skewed one, the interval's early end (never late).
+  const relative = (at: number): number => {
+    if (date === undefined) return at;
+    const most = at - date;
+    const ours = at - now;
+    return now + (ours <= most && ours >= most - DATE_RESOLUTION_MS ? ours : most - DATE_RESOLUTION_MS);
+  };
+  const sessionExpiresAt =
+    claims.sessionExpiresAt !== undefined ? relative(claims.sessionExpiresAt) : sessionStart + DEFAULT_SESSION_TTL_MS;
   let tokenExpiresAt: number;
   let source: CookieExpiry["source"];
   if (claims.expiresAt !== undefined) {
-    tokenExpiresAt = claims.expiresAt;
+    tokenExpiresAt = relative(claims.expiresAt);
+    if (maxAgeMs !== undefined) tokenExpiresAt = Math.min(tokenExpiresAt, now + maxAgeMs);
     source = "cookie";
-  } else if (cookie.maxAgeSeconds !== undefined && cookie.maxAgeSeconds > 0) {
-    tokenExpiresAt = now + cookie.maxAgeSeconds * 1000;
+  } else if (maxAgeMs !== undefined) {
+    tokenExpiresAt = now + maxAgeMs;
     source = "max-age";
   } else {
     tokenExpiresAt = now + DEFAULT_TOKEN_TTL_MS;
@@ -148,4 +179,25 @@ function seconds(v: unknown): number | undefined {
   if (typeof n !== "number" || !Number.isFinite(n) || n <= 0) return undefined;
   // Float Unix seconds; values already in ms are accepted rather than misread as year 50000.
   return n > 1e12 ? Math.round(n) : Math.round(n * 1000);
+}
+
+/**
+ * Whether a refresh can still extend the token (design §2.2: never past the session end). Max-Age
+ * has whole seconds, so a token capped at the session end can look up to 1 s short of it;
+ * refreshing then only earns a Max-Age=0 answer.
+ */
+export function canExtend(h: CookieExpiry): boolean {
+  return h.sessionExpiresAt - h.tokenExpiresAt >= 1000;
+}
+
+/**
+ * The nimbula value in a client's `Cookie` header (`a=1; nimbula=v; b=2` → `v`), or undefined.
+ * Used for the placeholder and handles clients send back, never to forward a client's cookie.
+ */
+export function nimbulaFromCookieHeader(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(/;\s*/)) {
+    if (part.startsWith(`${COOKIE_NAME}=`)) return part.slice(COOKIE_NAME.length + 1);
+  }
+  return undefined;
 }

@@ -16,6 +16,8 @@ export interface SessionEvents {
   refresh: [{ tokenExpiresAt: number; sessionExpiresAt: number; durationMs: number }];
   adopt: [{ tokenExpiresAt: number }];
   invalidate: [{ reason: string }];
+  /** A cookie was offered (login, refresh, resume, adopt) but not taken; the reason holds no value. */
+  ignored: [{ from: "login" | "refresh" | "resume" | "adopt"; reason: string }];
   failure: [
     { op: SessionOp; kind: FailureKind; message: string; consecutive: number; retryAt?: number; blocked: boolean },
   ];

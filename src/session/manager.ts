@@ -9,7 +9,17 @@ import type { Credentials } from "./credentials.js";
 import { ProxyError, errorMessage } from "../errors.js";
 import { AuthFailure, type AuthClient } from "./api-auth.js";
 import { DEFAULT_RETRY_POLICY, renewDelay, type RetryPolicy } from "./backoff.js";
-import { decodeClaims, expiryOf, findNimbula, type CookieExpiry, type IssuedCookie } from "./cookie.js";
+import { judgeCookie, type CookieOrigin } from "./acceptance.js";
+import { guardedLogin, type LoginGuardStore } from "./login-guard.js";
+import {
+  canExtend,
+  decodeClaims,
+  expiryOf,
+  findNimbula,
+  parseHttpDate,
+  type CookieExpiry,
+  type IssuedCookie,
+} from "./cookie.js";
 import type {
   FailureKind,
   SessionCounters,
@@ -30,6 +40,8 @@ export interface SessionOptions {
   policy?: Partial<RetryPolicy>;
   /** While blocked, how often to look for a changed password file (ms); only this timer reads it. */
   credentialPollMs?: number;
+  /** Rejected logins per password fingerprint, kept across restarts (login-guard.ts); none: this process only. */
+  loginGuard?: LoginGuardStore;
 }
 
 interface Held extends CookieExpiry {
@@ -45,6 +57,7 @@ export class SessionManager extends EventEmitter<SessionEvents> {
   private readonly random: Random;
   private readonly policy: RetryPolicy;
   private readonly credentialPollMs: number;
+  private readonly loginGuard: LoginGuardStore | undefined;
   private readonly timer: RenewalTimer;
 
   private phase: SessionPhase = "idle";
@@ -83,6 +96,7 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     this.random = opts.random ?? systemRandom;
     this.policy = { ...DEFAULT_RETRY_POLICY, ...opts.policy };
     this.credentialPollMs = opts.credentialPollMs ?? 2_000;
+    this.loginGuard = opts.loginGuard;
     this.timer = new RenewalTimer(this.clock, (action) => this.onTimer(action));
   }
 
@@ -103,7 +117,7 @@ export class SessionManager extends EventEmitter<SessionEvents> {
       const started = this.clock.now();
       try {
         const issued = await this.auth.refresh(cookie);
-        if (this.phase !== "idle" || !this.ownCookie(issued.value)) return;
+        if (this.phase !== "idle" || !this.take(issued, "resume")) return;
         this.loginAt = started;
         this.resumedAt = started;
         this.accept(issued);
@@ -120,6 +134,13 @@ export class SessionManager extends EventEmitter<SessionEvents> {
   private ownCookie(value: string): boolean {
     const user = decodeClaims(value).user;
     return user === undefined || user === this.user;
+  }
+
+  /** The acceptance rule (acceptance.ts) at each place a cookie can come in; a refusal is reported, never kept. */
+  private take(issued: IssuedCookie, from: CookieOrigin): boolean {
+    const verdict = judgeCookie(issued, this.user);
+    if (!verdict.take) this.emit("ignored", { from, reason: verdict.reason });
+    return verdict.take;
   }
 
   /** Resolves once no login, refresh or password check is in flight (for orderly shutdown and tests). */
@@ -175,9 +196,16 @@ export class SessionManager extends EventEmitter<SessionEvents> {
    * Ignored unless the response was to a request made with the current cookie, so a slow
    * response can never replace a newer cookie with an older one.
    */
-  adopt(setCookie: string | readonly string[] | undefined, used: string): void {
+  adopt(
+    setCookie: string | readonly string[] | undefined,
+    used: string,
+    answer: { status?: number; date?: string } = {},
+  ): void {
     const issued = findNimbula(setCookie);
     if (!issued || !this.held || this.held.value !== used || issued.value === used) return;
+    issued.status = answer.status;
+    issued.dateMs = parseHttpDate(answer.date);
+    if (!this.take(issued, "adopt")) return;
     this.accept(issued);
     this.counters.adopted++;
     this.emit("adopt", { tokenExpiresAt: this.held.tokenExpiresAt });
@@ -231,7 +259,7 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     if (this.flight) return this.flight;
     if (this.phase !== "idle" && this.phase !== "ready" && this.phase !== "logging-in") return Promise.resolve();
     const h = this.held;
-    if (h && this.clock.now() < h.tokenExpiresAt && h.tokenExpiresAt < h.sessionExpiresAt) {
+    if (h && this.clock.now() < h.tokenExpiresAt && canExtend(h)) {
       return this.run("refresh", () => this.refresh());
     }
     return this.run("login", () => this.login(reason));
@@ -248,7 +276,12 @@ export class SessionManager extends EventEmitter<SessionEvents> {
       // change is still seen as new and tried, instead of being mistaken for what was rejected.
       this.attemptFingerprint = await this.credentials.fingerprint();
       const password = await this.credentials.password();
-      issued = await this.auth.authenticate(this.user, password);
+      const allowed = this.policy.rejectedWaitsMs.length + 1;
+      const spent = (n: number) => (this.rejections = Math.max(this.rejections, n));
+      issued = await guardedLogin(this.loginGuard, this.attemptFingerprint, allowed, spent, () =>
+        this.auth.authenticate(this.user, password),
+      );
+      if (!this.take(issued, "login")) throw new AuthFailure("transient", "the login answer's cookie was not taken");
     } catch (err) {
       return this.failed("login", err);
     }
@@ -275,6 +308,8 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     let issued: IssuedCookie;
     try {
       issued = await this.auth.refresh(h.value);
+      if (!this.take(issued, "refresh"))
+        throw new AuthFailure("transient", "the refresh answer's cookie was not taken");
     } catch (err) {
       return this.failed("refresh", err);
     }
@@ -347,7 +382,7 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     const h = this.held;
     if (!h || this.phase === "stopped") return;
     const delay = renewDelay(this.policy, h.tokenExpiresAt - this.clock.now(), this.random);
-    this.timer.arm(h.tokenExpiresAt < h.sessionExpiresAt ? "refresh" : "login", delay);
+    this.timer.arm(canExtend(h) ? "refresh" : "login", delay);
   }
 
   private onTimer(action: RenewalAction): void {
@@ -361,7 +396,7 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     }
     if (action === "login") {
       if (this.phase === "rejected" || this.phase === "backoff") this.phase = "logging-in";
-      const ending = this.held && this.held.tokenExpiresAt >= this.held.sessionExpiresAt;
+      const ending = this.held && !canExtend(this.held);
       void this.run("login", () => this.login(ending ? "the session is about to end" : "retry"));
       return;
     }

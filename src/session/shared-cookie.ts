@@ -99,6 +99,12 @@ async function resumeCandidate(opts: SharedCookieOptions): Promise<{ value: stri
       return undefined;
     }
     if (!content) return undefined;
+    if (content.othersCanRead) {
+      log.warn(
+        { event: "cookie_file_exposed", path },
+        `the cookie file ${path} was readable by its group or others: anyone who read it could act as its user until that session ends; it is rewritten with mode 0600`,
+      );
+    }
     if (content.user !== session.user)
       return skip(from, `it belongs to ${content.user ?? "an unrecorded user"}, not ${session.user}`);
     if (content.api !== undefined && hostOf(content.api) !== api.host)

@@ -22,6 +22,9 @@ export function buildApp(state: SimState, controls: SimControls): Hono<SimEnv> {
     state.counters.requests++;
     const res = await api(c, state);
     if (res.status === 401) state.counters.unauthorized++;
+    // The API's Date is on the API's clock: a simulator whose clock is skewed says so here too,
+    // as a real server would (Node's own Date header would follow the host's clock instead).
+    res.headers.set("date", new Date(state.clock.now()).toUTCString());
     return res;
   });
   return app;

@@ -25,6 +25,9 @@ export function logSessionEvents(session: SessionManager, log: Logger): void {
   session.on("adopt", (e) =>
     log.debug({ event: "adopt", tokenExpiresAt: iso(e.tokenExpiresAt) }, "adopted a rotated cookie"),
   );
+  session.on("ignored", (e) =>
+    log.warn({ event: "cookie_ignored", from: e.from, reason: e.reason }, `ignored a cookie (${e.from}): ${e.reason}`),
+  );
   session.on("invalidate", (e) => log.info({ event: "invalidate", reason: e.reason }, `session dropped: ${e.reason}`));
   session.on("failure", (e) => {
     const fields = {

@@ -6,9 +6,9 @@ import https from "node:https";
 import { ProxyError } from "../errors.js";
 import { printable } from "../printable.js";
 import { maskSecrets } from "../secrets.js";
-import { describeNetError, UNTRUSTED } from "./net-errors.js";
+import { describeNetError, invalidResponseMessage, UNTRUSTED } from "./net-errors.js";
 import { peerIssuer } from "./peer-issuer.js";
-import { EXACT_PATH_HEADER, type Upstream } from "./upstream.js";
+import { EXACT_PATH_HEADER, MAX_RESPONSE_HEADER_BYTES, type Upstream } from "./upstream.js";
 
 export interface CallRequest {
   method: "GET" | "POST";
@@ -66,7 +66,9 @@ export function call(upstream: Upstream, req: CallRequest): Promise<CallResponse
         method: req.method,
         path,
         headers,
-        agent: upstream.agent,
+        // Never the forwarding pool: see Upstream.sessionAgent.
+        agent: upstream.sessionAgent,
+        maxHeaderSize: MAX_RESPONSE_HEADER_BYTES,
       },
       (response) => {
         res = response;
@@ -113,6 +115,8 @@ function timedOut(upstream: Upstream, what: string): ProxyError {
 }
 
 function unreachable(upstream: Upstream, err: Error, issuer?: string): ProxyError {
+  const invalid = invalidResponseMessage(err, MAX_RESPONSE_HEADER_BYTES);
+  if (invalid !== undefined) return new ProxyError("API_RESPONSE_INVALID", invalid, { cause: err });
   const message = describeNetError(upstream, err, { extraCa: upstream.extraCa, issuer });
   return new ProxyError("API_UNREACHABLE", maskSecrets(message), { cause: err });
 }

@@ -61,3 +61,16 @@ export function describeNetError(
   if (route.kind === "proxy") return `${base}; check ${route.from}`;
   return base;
 }
+
+/**
+ * Set when the API did answer, but with a response head larger than Node is told to parse: the
+ * message names the limit, so nobody goes looking for a network fault.
+ * @returns the message for a 502 API_RESPONSE_INVALID, or undefined for any other error.
+ */
+export function invalidResponseMessage(err: Error, maxHeaderBytes: number): string | undefined {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "HPE_HEADER_OVERFLOW") {
+    return `the API answered with response headers larger than the proxy's limit of ${maxHeaderBytes / 1024} KiB`;
+  }
+  return undefined;
+}

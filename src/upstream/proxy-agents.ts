@@ -48,9 +48,11 @@ export function tunnelAgent(proxy: URL, pool: PooledOptions, trust: TlsTrust, ap
   };
   // HttpsProxyAgent keeps its own `options` empty; Node merges these into every request's options,
   // which is where the TLS connection to the API (and the idle timeout of pooled sockets) reads them.
+  // secureEndpoint: agent-base otherwise guesses it from the call stack, and requests made by
+  // http-proxy (not from node:https) were pooled under a name no later request looks up.
   Object.assign(
     (agent as unknown as { options: Record<string, unknown> }).options,
-    { timeout, noDelay: true },
+    { timeout, noDelay: true, secureEndpoint: true },
     trust,
     identity,
   );

@@ -1,6 +1,6 @@
-// Owns the connection to the Compute API: its base URL, the keep-alive agent (TLS verified, extra
-// CA, corporate proxy) and the rule that paths go out byte for byte. Session calls and the
-// forwarding proxy both use this one transport.
+// Owns the connection to the Compute API: its base URL, the keep-alive agents (TLS verified, extra
+// CA, corporate proxy), the rule that paths go out byte for byte, and the response-head limit.
+// The proxy's own logins and refreshes use a pool of their own, never the forwarding pool.
 
 import http from "node:http";
 import https from "node:https";
@@ -29,7 +29,13 @@ export interface Upstream {
   readonly origin: string;
   /** Path prefix of the API URL without a trailing slash ("" for most endpoints). */
   readonly basePath: string;
+  /** The forwarding pool: carries client requests only. */
   readonly agent: http.Agent;
+  /**
+   * The pool of the proxy's own logins and refreshes. Kept apart so no forwarded request, however
+   * it is framed, can ever share a connection with a request that carries the password.
+   */
+  readonly sessionAgent: http.Agent;
   /** How the API is reached: directly, or through a proxy from the environment. */
   readonly route: Route;
   /** An extra CA was given (--ca-file): an untrusted certificate is then that file's fault. */
@@ -40,6 +46,14 @@ export interface Upstream {
 /** Internal header that carries the exact request target to the agent; never sent. */
 export const EXACT_PATH_HEADER = "x-opc-auth-proxy-exact-path";
 
+/**
+ * Largest response head (status line and headers, bytes) read from the API, the same as the
+ * listener accepts from clients; Node's default is 16 KiB. Past it Node fails the request with
+ * HPE_HEADER_OVERFLOW, which the proxy answers with 502 API_RESPONSE_INVALID.
+ */
+export const MAX_RESPONSE_HEADER_BYTES = 64 * 1024;
+
+/** Builds the API's transport: one forwarding pool and one session pool, same route and trust. */
 export function createUpstream(opts: UpstreamOptions): Upstream {
   const api = opts.api;
   const pool: PooledOptions = {
@@ -54,27 +68,39 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
     rejectUnauthorized: !opts.insecureSkipTlsVerify,
   };
   const route: Route = opts.agent ? { kind: "direct" } : routeFor(api, opts.env ?? {});
+  const build = (): http.Agent => {
+    let agent: http.Agent;
+    let absolutePrefix = "";
+    let proxyAuthorization: string | undefined;
+    if (route.kind === "proxy" && api.protocol === "https:")
+      agent = tunnelAgent(route.url, pool, trust, api.hostname.replace(/^\[|\]$/g, ""));
+    else if (route.kind === "proxy") {
+      const fwd = forwardAgent(route.url, pool, trust);
+      agent = fwd.agent;
+      absolutePrefix = api.origin;
+      proxyAuthorization = fwd.authorization;
+    } else agent = api.protocol === "https:" ? new https.Agent({ ...pool, ...trust }) : new http.Agent(pool);
+    preserveExactPaths(agent, absolutePrefix, proxyAuthorization);
+    return agent;
+  };
   let agent: http.Agent;
-  let absolutePrefix = "";
-  let proxyAuthorization: string | undefined;
-  if (opts.agent) agent = opts.agent;
-  else if (route.kind === "proxy" && api.protocol === "https:")
-    agent = tunnelAgent(route.url, pool, trust, api.hostname.replace(/^\[|\]$/g, ""));
-  else if (route.kind === "proxy") {
-    const fwd = forwardAgent(route.url, pool, trust);
-    agent = fwd.agent;
-    absolutePrefix = api.origin;
-    proxyAuthorization = fwd.authorization;
-  } else agent = api.protocol === "https:" ? new https.Agent({ ...pool, ...trust }) : new http.Agent(pool);
-  preserveExactPaths(agent, absolutePrefix, proxyAuthorization);
+  if (opts.agent) {
+    agent = opts.agent;
+    preserveExactPaths(agent);
+  } else agent = build();
+  const sessionAgent = build();
   return {
     api,
     origin: api.origin,
     basePath: api.pathname.replace(/\/+$/, ""),
     agent,
+    sessionAgent,
     route,
     extraCa: opts.ca !== undefined,
-    close: () => agent.destroy(),
+    close: () => {
+      agent.destroy();
+      sessionAgent.destroy();
+    },
   };
 }
 
@@ -95,6 +121,9 @@ function preserveExactPaths(agent: http.Agent, absolutePrefix = "", proxyAuthori
       req.path = absolutePrefix + req.path;
     }
     if (proxyAuthorization !== undefined) req.setHeader("proxy-authorization", proxyAuthorization);
+    // http-proxy builds its requests without maxHeaderSize; the parser reads it from the request
+    // when the socket is assigned, which is after this point.
+    (req as unknown as { maxHeaderSize: number }).maxHeaderSize = MAX_RESPONSE_HEADER_BYTES;
     addRequest(req, options);
   };
 }

@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { responseHeaders } from "../../src/proxy/headers.js";
 import { decodeClaims, expiryOf, findNimbula, isNimbulaLine, mentionsNimbula } from "../../src/session/cookie.js";
-import { nimbulaFromCookieHeader } from "../support/cookies.js";
+import { nimbulaFromCookieHeader } from "../../src/session/cookie.js";
 
 const anyText = fc.string({ unit: "binary", maxLength: 200 });
 const lines = fc.oneof(anyText, fc.array(anyText, { maxLength: 8 }));

@@ -11,7 +11,7 @@ import {
   expiryOf,
   findNimbula,
 } from "../../src/session/cookie.js";
-import { nimbulaFromCookieHeader } from "../support/cookies.js";
+import { nimbulaFromCookieHeader } from "../../src/session/cookie.js";
 
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
 

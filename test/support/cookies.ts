@@ -1,7 +1,5 @@
 // Cookie values for tests, built the way design.md fact 4 describes the API's: base64 of nested JSON
-// with times in float Unix seconds; and the reading of a client-side Cookie header.
-
-import { COOKIE_NAME } from "../../src/session/cookie.js";
+// with times in float Unix seconds.
 
 export interface CookieClaims {
   user: string;
@@ -24,13 +22,4 @@ export function nimbulaValue(claims: CookieClaims, n = 1): string {
   });
   const middle = JSON.stringify({ realm: "compute-us2-z12", value: inner, signature: `sig+/${n}==` });
   return Buffer.from(JSON.stringify({ identity: middle })).toString("base64");
-}
-
-/** The nimbula value a client-side Cookie header carries (the proxy itself never reads one). */
-export function nimbulaFromCookieHeader(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(/;\s*/)) {
-    if (part.startsWith(`${COOKIE_NAME}=`)) return part.slice(COOKIE_NAME.length + 1);
-  }
-  return undefined;
 }

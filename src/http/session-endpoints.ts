@@ -1,0 +1,115 @@
+// Owns the API's own session endpoints as clients see them through the proxy: `POST /authenticate/`
+// and `GET /refresh/` are answered here, never forwarded, so only the operator decides whose
+// session the proxy holds. Parsing is the API's; the decision is the injected gate's.
+
+import type { IncomingMessage } from "node:http";
+import type { HttpBindings } from "@hono/node-server";
+import { Counter, type Registry } from "prom-client";
+import type { Logger } from "../log.js";
+import { COOKIE_NAME, nimbulaFromCookieHeader } from "../session/cookie.js";
+import type { GateAnswer, SessionGate } from "../session/operator-gate.js";
+
+export interface SessionEndpointsOptions {
+  gate: SessionGate;
+  log: Logger;
+  registry: Registry;
+  /** Largest login body read, bytes (default 64 KiB); past it, 413 as the API answers. */
+  maxBodyBytes?: number;
+}
+
+/** Content types the API takes for a login body: its own, and plain JSON as its reference lists. */
+const LOGIN_TYPES = new Set(["application/oracle-compute-v3+json", "application/json"]);
+const NO_STORE = { "cache-control": "no-store" };
+
+/**
+ * Builds the handler; it returns undefined for any target that is not a session endpoint, so the
+ * caller forwards it. Targets are matched raw (query ignored), with or without the trailing slash.
+ * Answers: 204 + `Set-Cookie: nimbula=<placeholder>; Path=/; Max-Age=<s>`; 401 `{"message":
+ * "Incorrect username or password"}`; 400, 405, 413, 415 with the API's style of message; 503 when
+ * there is no session to stand behind the placeholder.
+ */
+export function createSessionEndpoints(opts: SessionEndpointsOptions) {
+  const limit = opts.maxBodyBytes ?? 64 * 1024;
+  const counter = new Counter({
+    name: "opc_auth_proxy_client_session_requests_total",
+    help: "Clients' own POST /authenticate/ and GET /refresh/, answered by the proxy, by endpoint and outcome.",
+    labelNames: ["endpoint", "outcome"] as const,
+    registers: [opts.registry],
+  });
+
+  const answer = (endpoint: string, a: GateAnswer): Response => {
+    counter.inc({ endpoint, outcome: a.ok ? "accepted" : a.status === 401 ? "rejected" : "unavailable" });
+    if (!a.ok) return json(a.status, a.code ? { message: a.message, code: a.code } : { message: a.message });
+    const cookie = `${COOKIE_NAME}=${a.cookie}; Path=/; Max-Age=${a.maxAgeSeconds}`;
+    return new Response(null, { status: 204, headers: { "set-cookie": cookie, ...NO_STORE } });
+  };
+
+  async function authenticate(req: IncomingMessage): Promise<Response> {
+    if (req.method !== "POST") {
+      req.resume();
+      return json(405, { message: "Method Not Allowed" }, { allow: "POST" });
+    }
+    const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+    if (!LOGIN_TYPES.has(type)) {
+      req.resume();
+      return json(415, { message: "Unsupported Media Type: send application/oracle-compute-v3+json" });
+    }
+    const text = await readLimited(req, limit);
+    if (text === undefined) return json(413, { message: `Request body larger than ${limit} bytes` });
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return json(400, { message: "Malformed JSON in request body" });
+    }
+    const { user, password } = (body ?? {}) as { user?: unknown; password?: unknown };
+    if (typeof body !== "object" || Array.isArray(body) || typeof user !== "string" || typeof password !== "string") {
+      return json(400, { message: 'Request body must have string fields "user" and "password"' });
+    }
+    const result = await opts.gate.login(user, password);
+    if (!result.ok && result.status === 401) {
+      opts.log.warn(
+        { event: "client_login_rejected", user: user.slice(0, 200) },
+        "a client's own login was refused by the proxy; nothing was sent to the API",
+      );
+    }
+    return answer("authenticate", result);
+  }
+
+  async function refresh(req: IncomingMessage): Promise<Response> {
+    req.resume();
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      return json(405, { message: "Method Not Allowed" }, { allow: "GET" });
+    }
+    return answer("refresh", await opts.gate.refresh(nimbulaFromCookieHeader(req.headers.cookie)));
+  }
+
+  return function sessionEndpoint(c: { env: HttpBindings }): Promise<Response> | undefined {
+    const req = c.env.incoming;
+    const path = (req.url ?? "").split("?")[0];
+    if (path === "/authenticate/" || path === "/authenticate") return authenticate(req);
+    if (path === "/refresh/" || path === "/refresh") return refresh(req);
+    return undefined;
+  };
+}
+
+function json(status: number, body: object, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", ...NO_STORE, ...headers },
+  });
+}
+
+/** The body as text, or undefined past `limit` bytes (the rest is read and dropped, memory stays bounded). */
+function readLimited(req: IncomingMessage, limit: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size <= limit) chunks.push(c);
+    });
+    req.once("end", () => resolve(size <= limit ? Buffer.concat(chunks).toString("utf8") : undefined));
+    req.once("error", () => resolve(undefined));
+  });
+}
