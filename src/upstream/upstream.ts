@@ -17,6 +17,8 @@ export interface UpstreamOptions {
   insecureSkipTlsVerify?: boolean;
   /** A pre-built agent; it replaces the one chosen from `env`. */
   agent?: http.Agent;
+  /** A pre-built agent for logins and refreshes (test rigs); default: a new pool like the forwarding one. */
+  sessionAgent?: http.Agent;
   /** Where HTTPS_PROXY, HTTP_PROXY and NO_PROXY are read; undefined: always connect directly. */
   env?: NodeJS.ProcessEnv;
   /** Idle keep-alive sockets are closed after this long: below the API's own idle timeout. */
@@ -88,7 +90,8 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
     agent = opts.agent;
     preserveExactPaths(agent);
   } else agent = build();
-  const sessionAgent = build();
+  const sessionAgent = opts.sessionAgent ?? build();
+  if (opts.sessionAgent) preserveExactPaths(sessionAgent);
   return {
     api,
     origin: api.origin,

@@ -46,7 +46,10 @@ describe("TLS identity of the API through a CONNECT proxy", () => {
       const corp = await startCorpProxy(api.port);
       const trust = { ca: [...rootCertificates, cert.cert], rejectUnauthorized: true };
       const agent = tunnelAgent(new URL(corp.url), POOL, trust, row.host);
-      const upstream = createUpstream({ api: new URL(`https://${row.host}:${api.port}`), ca: cert.cert, agent });
+      // Logins have their own pool: it must tunnel, and check the API's identity, just the same.
+      const sessionAgent = tunnelAgent(new URL(corp.url), POOL, trust, row.host);
+      const apiUrl = new URL(`https://${row.host}:${api.port}`);
+      const upstream = createUpstream({ api: apiUrl, ca: cert.cert, agent, sessionAgent });
       try {
         const login = createAuthClient(upstream, 5_000).authenticate(USER, PASSWORD);
         if (row.ok) {
