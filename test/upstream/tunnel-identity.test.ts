@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { rootCertificates } from "node:tls";
 import { AuthFailure, createAuthClient } from "../../src/session/api-auth.js";
 import { tunnelAgent } from "../../src/upstream/proxy-agents.js";
-import { createUpstream } from "../../src/upstream/upstream.js";
+import { createUpstream, type Upstream } from "../../src/upstream/upstream.js";
 import { selfSigned, type TestCert } from "../security/support/certs.js";
 import { startCorpProxy } from "../security/support/corp-proxy.js";
 import { startFakeApi } from "../security/support/fake-api.js";
@@ -46,7 +46,9 @@ describe("TLS identity of the API through a CONNECT proxy", () => {
       const corp = await startCorpProxy(api.port);
       const trust = { ca: [...rootCertificates, cert.cert], rejectUnauthorized: true };
       const agent = tunnelAgent(new URL(corp.url), POOL, trust, row.host);
-      const upstream = createUpstream({ api: new URL(`https://${row.host}:${api.port}`), ca: cert.cert, agent });
+      const built = createUpstream({ api: new URL(`https://${row.host}:${api.port}`), ca: cert.cert, agent });
+      // Logins use the session pool, which createUpstream builds itself: here it is the tunnel too.
+      const upstream: Upstream = { ...built, sessionAgent: agent };
       try {
         const login = createAuthClient(upstream, 5_000).authenticate(USER, PASSWORD);
         if (row.ok) {
