@@ -30,7 +30,7 @@ Examples:
   opc-auth-proxy serve & opc-auth-proxy wait && curl http://127.0.0.1:8080/shape/
   opc-auth-proxy wait --url unix:/run/opc/proxy.sock --timeout 60
   # docker compose: healthcheck: { test: ["CMD", "opc-auth-proxy", "wait", "--timeout", "5s"] }
-  # Kubernetes native sidecar (holds the app containers until the proxy is ready):
+  # Kubernetes native sidecar without --admin-listen (with one, an httpGet probe of /-/readyz is lighter):
   #   startupProbe: { exec: { command: ["opc-auth-proxy", "wait", "--timeout", "5s"] }, failureThreshold: 60 }
 `;
 
