@@ -11,10 +11,9 @@ import {
   checkApiRoot,
   parseDuration,
   parseHttpUrl,
-  type OptionTable,
-  type Parsed,
   readCaFile,
-} from "../config/options.js";
+} from "../config/values.js";
+import type { OptionTable, Parsed } from "../config/options.js";
 
 export const API_OPTIONS = {
   api: { type: "string", env: ["OPC_API", "OPC_ENDPOINT"] },

@@ -9,6 +9,7 @@ import { DEFAULT_LISTEN, parseListen, type ListenAddress } from "../net/addresse
 export { DEFAULT_LISTEN };
 import { LOG_LEVELS, type LogLevel } from "../log.js";
 import { parseLogFormat, type LogFormat } from "../log-format.js";
+import { parseOptions, type OptionTable } from "./options.js";
 import {
   checkApiRoot,
   checkComputeUser,
@@ -16,11 +17,9 @@ import {
   parseBoolean,
   parseDuration,
   parseHttpUrl,
-  parseOptions,
   parseSize,
-  type OptionTable,
   readCaFile,
-} from "./options.js";
+} from "./values.js";
 
 export const SERVE_OPTIONS = {
   api: { type: "string", env: ["OPC_API", "OPC_ENDPOINT"] },
