@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { simulate } from "../../src/commands/simulate.js";
 import { DEMO_PASSWORD, DEMO_USER } from "../../src/simulator/index.js";
-import { login } from "./helpers.js";
+import { login } from "../support/simulator.js";
 import { fakeIO } from "../support/io.js";
 
 /** Waits (bounded) until the command has printed its URL. */
