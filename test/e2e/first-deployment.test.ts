@@ -37,7 +37,8 @@ describe("first deployment through the proxy", () => {
       machineimages: ["/oracle/public/OL_7.6_UEKR5_x86_64-19.1.2-20190215-212845"],
       attributes: {},
     });
-    assert.equal(entry.uri, `${stack.sim.url}/imagelist${list}/entry/1`);
+    // URIs point at the proxy (--rewrite-uris, on by default), so a client can follow them.
+    assert.equal(entry.uri, `${stack.url}/imagelist${list}/entry/1`);
 
     const plan = await expect(201, "POST", "/launchplan/", {
       instances: [{ name: `${USER}/web`, shape: "oc3", imagelist: list, sshkeys: [key], label: "web", tags: [] }],
