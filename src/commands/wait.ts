@@ -6,7 +6,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { errorMessage } from "../errors.js";
 import { printable } from "../printable.js";
 import { DEFAULT_LISTEN, originOf, parseListen } from "../net/addresses.js";
-import { parseDuration, parseOptions, type OptionTable } from "../config/options.js";
+import { parseOptions, type OptionTable } from "../config/options.js";
+import { parseDuration } from "../config/values.js";
 import { VERSION } from "../version.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command } from "./types.js";
 

@@ -9,6 +9,8 @@ import { DEFAULT_LISTEN, parseListen, type ListenAddress } from "../net/addresse
 export { DEFAULT_LISTEN };
 import { LOG_LEVELS, type LogLevel } from "../log.js";
 import { parseLogFormat, type LogFormat } from "../log-format.js";
+import { hintListenForm } from "./listen-hint.js";
+import { parseOptions, type OptionTable } from "./options.js";
 import {
   checkApiRoot,
   checkComputeUser,
@@ -16,11 +18,9 @@ import {
   parseBoolean,
   parseDuration,
   parseHttpUrl,
-  parseOptions,
   parseSize,
-  type OptionTable,
   readCaFile,
-} from "./options.js";
+} from "./values.js";
 
 export const SERVE_OPTIONS = {
   api: { type: "string", env: ["OPC_API", "OPC_ENDPOINT"] },
@@ -233,28 +233,5 @@ function parseOrigin(text: string): string | undefined {
     return new URL(text).origin;
   } catch {
     return undefined;
-  }
-}
-
-/** Flags other proxies use for the address: --port 8090, --address 0.0.0.0, --host, --bind. */
-const ADDRESS_FLAGS = /^--(port|address|addr|host|bind)(=|$)/;
-
-/** Adds to "Unknown option '--port'" the --listen form that does what was meant. */
-function hintListenForm(argv: readonly string[], problems: string[]): void {
-  for (let i = 0; i < problems.length; i++) {
-    const flag = /Unknown option '(--[\w-]+)'/.exec(problems[i]!)?.[1];
-    if (!flag || !ADDRESS_FLAGS.test(flag)) continue;
-    const at = argv.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
-    const given = argv[at]?.includes("=") ? argv[at]!.split("=")[1] : argv[at + 1];
-    const example = /^port$/.test(flag.slice(2))
-      ? `--listen 127.0.0.1:${given ?? "8080"}`
-      : `--listen ${given && !given.startsWith("-") ? given : "127.0.0.1"}:8080`;
-    if (!argv[at]!.includes("=") && given !== undefined) {
-      // The flag's value was read as a stray argument: one problem is enough.
-      const stray = problems.indexOf(`unexpected argument "${given}"; see --help`);
-      if (stray > i) problems.splice(stray, 1);
-    }
-    problems[i] =
-      `${problems[i]!.replace(/; see --help$/, "")}; the address and port go together in --listen HOST:PORT, e.g. ${example} (env OPC_PROXY_LISTEN)`;
   }
 }

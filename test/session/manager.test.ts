@@ -12,12 +12,13 @@ import { AuthFailure, type AuthClient } from "../../src/session/api-auth.js";
 import type { IssuedCookie } from "../../src/session/cookie.js";
 import type { SessionEvents } from "../../src/session/events.js";
 import { SessionManager, type SessionOptions } from "../../src/session/manager.js";
+import { nimbulaValue, opaqueNimbulaValue } from "../support/cookies.js";
 import { FakeClock, settle } from "../support/fake-clock.js";
+import { USER } from "../support/identities.js";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const PASSWORD = "correct horse battery staple";
-const USER = "/Compute-acme/jack.jones@example.com";
 const SOURCE = "the password file /run/secrets/opc-password";
 
 // ---- fakes -------------------------------------------------------------------------------------
@@ -47,19 +48,9 @@ function seeded(seed = 7): Random {
   };
 }
 
-/** The cookie value exactly as design.md fact 4 describes it: base64 of nested JSON, float seconds. */
+/** The cookie value exactly as design.md fact 4 describes it (test/support/cookies.ts). */
 function encodeCookie(expiresAt: number, sessionEnd: number, n: number): string {
-  const inner = JSON.stringify({
-    customer: "Compute-acme",
-    realm: "compute-us2-z12",
-    entity_type: "user",
-    session_expires: sessionEnd / 1000,
-    expires: expiresAt / 1000,
-    user: USER,
-    groups: ["/Compute-acme/Compute.Compute_Operations"],
-  });
-  const middle = JSON.stringify({ realm: "compute-us2-z12", value: inner, signature: `sig+/${n}==` });
-  return Buffer.from(JSON.stringify({ identity: middle })).toString("base64");
+  return nimbulaValue({ user: USER, expiresAt, sessionExpiresAt: sessionEnd }, n);
 }
 
 type LoginMode = "ok" | "max-age" | "reject" | "transient" | "hang";
@@ -144,7 +135,7 @@ class FakeAuth implements AuthClient {
   private issue(now: number, sessionEnd: number, maxAgeOnly: boolean): IssuedCookie {
     const expiresAt = Math.min(now + this.tokenTtlMs, sessionEnd);
     const n = ++this.seq;
-    const value = maxAgeOnly ? `opaque+token/${n}==` : encodeCookie(expiresAt, sessionEnd, n);
+    const value = maxAgeOnly ? opaqueNimbulaValue(n) : encodeCookie(expiresAt, sessionEnd, n);
     this.tokens.set(value, { expiresAt, sessionEnd, maxAge: maxAgeOnly });
     this.issued.push(value);
     return { value, maxAgeSeconds: Math.round((expiresAt - now) / 1000) };
