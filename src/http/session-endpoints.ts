@@ -20,13 +20,16 @@ export interface SessionEndpointsOptions {
 /** Content types the API takes for a login body: its own, and plain JSON as its reference lists. */
 const LOGIN_TYPES = new Set(["application/oracle-compute-v3+json", "application/json"]);
 const NO_STORE = { "cache-control": "no-store" };
+/** The metric's outcome label for each refusal status. */
+const OUTCOME = { 401: "rejected", 429: "throttled", 503: "unavailable" } as const;
 
 /**
  * Builds the handler; it returns undefined for any target that is not a session endpoint, so the
  * caller forwards it. Targets are matched raw (query ignored), with or without the trailing slash.
  * Answers: 204 + `Set-Cookie: nimbula=<placeholder>; Path=/; Max-Age=<s>`; 401 `{"message":
- * "Incorrect username or password"}`; 400, 405, 413, 415 with the API's style of message; 503 when
- * there is no session to stand behind the placeholder.
+ * "Incorrect username or password"}`; 400, 405, 413, 415 with the API's style of message; 429
+ * TOO_MANY_LOGINS with `Retry-After` (seconds) when the gate throttles the user; 503 when there is
+ * no session to stand behind the placeholder.
  */
 export function createSessionEndpoints(opts: SessionEndpointsOptions) {
   const limit = opts.maxBodyBytes ?? 64 * 1024;
@@ -38,10 +41,13 @@ export function createSessionEndpoints(opts: SessionEndpointsOptions) {
   });
 
   const answer = (endpoint: string, a: GateAnswer): Response => {
-    counter.inc({ endpoint, outcome: a.ok ? "accepted" : a.status === 401 ? "rejected" : "unavailable" });
-    if (!a.ok) return json(a.status, a.code ? { message: a.message, code: a.code } : { message: a.message });
-    const cookie = `${COOKIE_NAME}=${a.cookie}; Path=/; Max-Age=${a.maxAgeSeconds}`;
-    return new Response(null, { status: 204, headers: { "set-cookie": cookie, ...NO_STORE } });
+    counter.inc({ endpoint, outcome: a.ok ? "accepted" : OUTCOME[a.status] });
+    if (a.ok) {
+      const cookie = `${COOKIE_NAME}=${a.cookie}; Path=/; Max-Age=${a.maxAgeSeconds}`;
+      return new Response(null, { status: 204, headers: { "set-cookie": cookie, ...NO_STORE } });
+    }
+    const body = a.code ? { message: a.message, code: a.code } : { message: a.message };
+    return json(a.status, body, a.status === 429 ? { "retry-after": String(a.retryAfterSeconds) } : {});
   };
 
   async function authenticate(req: IncomingMessage): Promise<Response> {
@@ -71,6 +77,11 @@ export function createSessionEndpoints(opts: SessionEndpointsOptions) {
       opts.log.warn(
         { event: "client_login_rejected", user: user.slice(0, 200) },
         "a client's own login was refused by the proxy; nothing was sent to the API",
+      );
+    } else if (!result.ok && result.status === 429) {
+      opts.log.warn(
+        { event: "client_login_throttled", user: user.slice(0, 200), retryAfterSeconds: result.retryAfterSeconds },
+        "a client's own login was refused unchecked: too many failed logins for this user",
       );
     }
     return answer("authenticate", result);
