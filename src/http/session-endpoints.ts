@@ -8,6 +8,7 @@ import { Counter, type Registry } from "prom-client";
 import type { Logger } from "../log.js";
 import { COOKIE_NAME, nimbulaFromCookieHeader } from "../session/cookie.js";
 import type { GateAnswer, SessionGate } from "../session/operator-gate.js";
+import { sessionPathOf } from "./session-path.js";
 
 export interface SessionEndpointsOptions {
   gate: SessionGate;
@@ -25,7 +26,9 @@ const OUTCOME = { 401: "rejected", 429: "throttled", 503: "unavailable" } as con
 
 /**
  * Builds the handler; it returns undefined for any target that is not a session endpoint, so the
- * caller forwards it. Targets are matched raw (query ignored), with or without the trailing slash.
+ * caller forwards it. Targets are matched raw (query ignored), with or without the trailing slash;
+ * any other spelling of them (case, percent-encoding, dot segments: session-path.ts) is 400
+ * BAD_REQUEST, never forwarded.
  * Answers: 204 + `Set-Cookie: nimbula=<placeholder>; Path=/; Max-Age=<s>`; 401 `{"message":
  * "Incorrect username or password"}`; 400, 405, 413, 415 with the API's style of message; 429
  * TOO_MANY_LOGINS with `Retry-After` (seconds) when the gate throttles the user; 503 when there is
@@ -97,10 +100,16 @@ export function createSessionEndpoints(opts: SessionEndpointsOptions) {
 
   return function sessionEndpoint(c: { env: HttpBindings }): Promise<Response> | undefined {
     const req = c.env.incoming;
-    const path = (req.url ?? "").split("?")[0];
-    if (path === "/authenticate/" || path === "/authenticate") return authenticate(req);
-    if (path === "/refresh/" || path === "/refresh") return refresh(req);
-    return undefined;
+    const named = sessionPathOf((req.url ?? "").split("?")[0]!);
+    if (named === undefined) return undefined;
+    if (!named.exact) {
+      // Another spelling of a session endpoint: never forwarded (it would carry the managed cookie).
+      req.resume();
+      const canonical = `/${named.endpoint}/`;
+      const message = `this target names ${canonical} in another spelling; send exactly ${canonical}`;
+      return Promise.resolve(json(400, { message, code: "BAD_REQUEST" }));
+    }
+    return named.endpoint === "authenticate" ? authenticate(req) : refresh(req);
   };
 }
 
