@@ -32,6 +32,7 @@ export interface SessionHandle {
 export interface ExchangeRecord {
   method: string;
   path: string;
+  /** The status sent, or 499 (nginx's "client closed request") when the client hung up first. */
   status: number;
   durationMs: number;
   /** Sent again after a 401 (re-login) or a reset keep-alive socket. */
@@ -272,7 +273,8 @@ export class Exchange implements AttemptEvents {
     const record: ExchangeRecord = {
       method: this.req.method ?? "GET",
       path: q === -1 ? url : url.slice(0, q),
-      status: this.res.statusCode,
+      // The client never got a status it hung up before (Node's default 200): log nginx's 499.
+      status: clientAborted ? 499 : this.res.statusCode,
       durationMs: Math.round((performance.now() - this.started) * 10) / 10,
       retried: this.retried,
       requestId: requestIdOf(this.req),
