@@ -33,8 +33,9 @@ export const serve: Command = async (argv, io) => {
     throw err;
   }
   const terminal = isTerminal(io.stderr);
+  const format = chooseLogFormat(config.logFormat, terminal);
   const log =
-    chooseLogFormat(config.logFormat, terminal) === "text"
+    format === "text"
       ? createLogger(config.logLevel, textDestination({ colorize: terminal && !io.env.NO_COLOR }))
       : createLogger(config.logLevel);
   try {
@@ -45,8 +46,12 @@ export const serve: Command = async (argv, io) => {
       return EXIT_INTERRUPTED;
     }
     const code = exitCodeOf(err);
-    log.fatal({ event: "fatal", code: err instanceof ProxyError ? err.code : undefined }, errorMessage(err));
-    log.flush();
+    // One line for people (below) always; a JSON fatal line too for log collectors, but not as text
+    // on the same stderr, where it would print the same message twice.
+    if (format === "json") {
+      log.fatal({ event: "fatal", code: err instanceof ProxyError ? err.code : undefined }, errorMessage(err));
+      log.flush();
+    }
     io.stderr.write(`opc-auth-proxy serve: ${errorMessage(err)}\n`);
     return code;
   }

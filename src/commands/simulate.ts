@@ -22,7 +22,9 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command, type CommandIO } from 
 const HELP = `Usage: opc-auth-proxy simulate [options]
 
 Runs a simulator of the Oracle Compute Cloud (Classic) API: login, refresh, nimbula cookies,
-sshkey/instance/shape/imagelist resources, and a control surface under /-/sim/.
+the resource kinds listed in the README's "Simulated kinds" table (instances, ssh keys, shapes,
+image lists, storage volumes, IP reservations, security lists and rules, …), and a control surface
+under /-/sim/.
 
   --listen HOST:PORT|unix:PATH  where to listen (default 127.0.0.1:8081)
   --user NAME                 an account, like /Compute-acme/jack.jones@example.com (repeatable)

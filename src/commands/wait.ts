@@ -11,7 +11,7 @@ import { parseDuration } from "../config/values.js";
 import { VERSION } from "../version.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command } from "./types.js";
 
-const USAGE = "Usage: opc-auth-proxy wait [--url URL] [--timeout SECONDS]";
+const USAGE = "Usage: opc-auth-proxy wait [--url URL] [--timeout DUR]";
 
 export const WAIT_HELP = `${USAGE}
 
@@ -21,7 +21,7 @@ API is held), then exits 0. On timeout, exits 1 with the last reason the proxy g
 Options:
   --url URL                 the proxy: http://HOST:PORT, HOST:PORT or unix:PATH (a path in the URL replaces
                             /-/readyz); default: OPC_PROXY_LISTEN, else ${DEFAULT_LISTEN}
-  --timeout SECONDS         give up after this long: 30, 500ms, 30s, 2m (default 30s)
+  --timeout DUR             give up after this long: 5s, 500ms, 2m, or plain seconds (default 30s)
   -h, --help                show this help
   --version                 show the version
 

@@ -129,6 +129,8 @@ describe("malformed requests", () => {
       () => events(stack.logs, "request").some((e) => e.clientAborted === true),
       "the aborted upload is logged",
     );
+    const aborted = events(stack.logs, "request").find((e) => e.clientAborted === true);
+    assert.equal(aborted?.status, 499, "logged with a status the client never got");
     assert.equal((await send(stack.url, "GET", "/shape/", { headers: { accept: V3 } })).status, 200);
   });
 });
