@@ -17,6 +17,7 @@ import {
   type OptionTable,
   readCaFile,
 } from "./options.js";
+import { IDENTITY_OPTIONS, identitySettings, type IdentitySettings } from "./identity.js";
 
 export const SERVE_OPTIONS = {
   api: { type: "string", env: ["OPC_API", "OPC_ENDPOINT"] },
@@ -32,6 +33,7 @@ export const SERVE_OPTIONS = {
   "allow-origin": { type: "string", multiple: true, env: ["OPC_PROXY_ALLOW_ORIGINS"] },
   "ca-file": { type: "string", env: ["OPC_PROXY_CA_FILE"] },
   "insecure-skip-tls-verify": { type: "boolean", env: ["OPC_PROXY_INSECURE_SKIP_TLS_VERIFY"] },
+  ...IDENTITY_OPTIONS,
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const satisfies OptionTable;
@@ -39,7 +41,7 @@ export const SERVE_OPTIONS = {
 export type PasswordSource =
   { kind: "file"; path: string } | { kind: "prompt" } | { kind: "value"; value: string; from: string };
 
-export interface Config {
+export interface Config extends IdentitySettings {
   /** Undefined: no API configured, so `serve` fronts the built-in simulator. */
   api: URL | undefined;
   user: string | undefined;
@@ -106,7 +108,17 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
     password = { kind: "value", value: envPassword, from: "OPC_PASSWORD" };
   }
 
-  if (apiOpt) {
+  const cookieFile = p.get("cookie-file")?.value;
+  const identity = identitySettings(
+    p,
+    [userOpt?.from, fileOpt?.from, envPassword && !fileOpt ? "OPC_PASSWORD" : undefined, p.get("cookie-file")?.from],
+    problems,
+  );
+  const clientMode = identity.identityMode === "client";
+
+  if (clientMode) {
+    // Each client brings its own credentials; identitySettings reported any operator credential.
+  } else if (apiOpt) {
     if (!userOpt) problems.push("--user (OPC_USER) is required with --api: the two-part /Compute-<domain>/<user> name");
     if (!password)
       problems.push("--password-file (OPC_PASSWORD_FILE) is required with --api: a file of mode 600, or - to prompt");
@@ -152,8 +164,6 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
 
   const ca = await readCaFile(p.get("ca-file"), problems);
 
-  const cookieFile = p.get("cookie-file")?.value;
-
   const insecureSkipTlsVerify = p.flag("insecure-skip-tls-verify");
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -172,6 +182,7 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
       allowOrigins: Object.freeze(allowOrigins),
       ca,
       insecureSkipTlsVerify,
+      ...identity,
     }),
   };
 }
