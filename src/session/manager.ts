@@ -42,6 +42,12 @@ export interface SessionOptions {
   credentialPollMs?: number;
   /** Rejected logins per password fingerprint, kept across restarts (login-guard.ts); none: this process only. */
   loginGuard?: LoginGuardStore;
+  /**
+   * Log in again near the session end (default true). False (client identity mode): at the session
+   * end the manager stops and emits "end" instead, so a client's password is used for its own
+   * login and a 401 re-login within the session's life, never to start a session nobody asked for.
+   */
+  renewSession?: boolean;
 }
 
 interface Held extends CookieExpiry {
@@ -59,6 +65,7 @@ export class SessionManager extends EventEmitter<SessionEvents> {
   private readonly credentialPollMs: number;
   private readonly loginGuard: LoginGuardStore | undefined;
   private readonly timer: RenewalTimer;
+  private readonly renewSession: boolean;
 
   private phase: SessionPhase = "idle";
   private held: Held | undefined;
@@ -71,6 +78,8 @@ export class SessionManager extends EventEmitter<SessionEvents> {
   private flight: Promise<void> | undefined;
   /** What the flight is doing now: a refresh that fails over into a login becomes "login". */
   private flightOp: SessionOp | undefined;
+  /** Stopped at the session end (renewSession false), not by shutdown. */
+  private ended = false;
   private failures = 0;
   private rejections = 0;
   private lastError: SessionSnapshot["lastError"];
@@ -97,6 +106,7 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...opts.policy };
     this.credentialPollMs = opts.credentialPollMs ?? 2_000;
     this.loginGuard = opts.loginGuard;
+    this.renewSession = opts.renewSession ?? true;
     this.timer = new RenewalTimer(this.clock, (action) => this.onTimer(action));
   }
 
@@ -262,6 +272,8 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     if (h && this.clock.now() < h.tokenExpiresAt && canExtend(h)) {
       return this.run("refresh", () => this.refresh());
     }
+    // A timer that stalled (a sleeping laptop) must not turn into a login past the session end.
+    if (!this.renewSession && h && !canExtend(h)) return (this.end(), Promise.resolve());
     return this.run("login", () => this.login(reason));
   }
 
@@ -381,12 +393,23 @@ export class SessionManager extends EventEmitter<SessionEvents> {
   private schedule(): void {
     const h = this.held;
     if (!h || this.phase === "stopped") return;
-    const delay = renewDelay(this.policy, h.tokenExpiresAt - this.clock.now(), this.random);
-    this.timer.arm(canExtend(h) ? "refresh" : "login", delay);
+    const left = h.tokenExpiresAt - this.clock.now();
+    if (!this.renewSession && !canExtend(h)) return this.timer.arm("end", Math.max(0, left - skew(h)));
+    this.timer.arm(canExtend(h) ? "refresh" : "login", renewDelay(this.policy, left, this.random));
+  }
+
+  /** The session reached its end and is not renewed (renewSession false): stop, and say so once. */
+  private end(): void {
+    if (this.phase === "stopped") return;
+    this.held = undefined;
+    this.ended = true;
+    this.stop();
+    this.emit("end", { reason: "the session reached its end" });
   }
 
   private onTimer(action: RenewalAction): void {
     if (this.phase === "stopped" || this.flight) return;
+    if (action === "end") return this.end();
     if (action === "check-credentials") {
       const check: Promise<void> = this.checkCredentials().finally(() => {
         if (this.checking === check) this.checking = undefined;
@@ -417,6 +440,7 @@ export class SessionManager extends EventEmitter<SessionEvents> {
   }
 
   private noSession(): never {
+    if (this.ended) throw new ProxyError("NO_SESSION", "the session ended (3 hours after its login); log in again");
     if (this.phase === "stopped") throw new ProxyError("SHUTTING_DOWN", "the proxy is shutting down");
     throw new ProxyError("NO_SESSION", `no session with the Compute API: ${reasonOf(this.view())}`);
   }
