@@ -39,7 +39,10 @@ export function createSessionEndpoints(opts: SessionEndpointsOptions) {
 
   const answer = (endpoint: string, a: GateAnswer): Response => {
     counter.inc({ endpoint, outcome: a.ok ? "accepted" : a.status === 401 ? "rejected" : "unavailable" });
-    if (!a.ok) return json(a.status, a.code ? { message: a.message, code: a.code } : { message: a.message });
+    if (!a.ok) {
+      const challenge: Record<string, string> = a.challenge ? { "www-authenticate": a.challenge } : {};
+      return json(a.status, a.code ? { message: a.message, code: a.code } : { message: a.message }, challenge);
+    }
     const cookie = `${COOKIE_NAME}=${a.cookie}; Path=/; Max-Age=${a.maxAgeSeconds}`;
     return new Response(null, { status: 204, headers: { "set-cookie": cookie, ...NO_STORE } });
   };
@@ -70,7 +73,9 @@ export function createSessionEndpoints(opts: SessionEndpointsOptions) {
     if (!result.ok && result.status === 401) {
       opts.log.warn(
         { event: "client_login_rejected", user: user.slice(0, 200) },
-        "a client's own login was refused by the proxy; nothing was sent to the API",
+        result.fromApi
+          ? "a client's own login was rejected by the API"
+          : "a client's own login was refused by the proxy; nothing was sent to the API",
       );
     }
     return answer("authenticate", result);

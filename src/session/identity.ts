@@ -33,7 +33,9 @@ export function createIdentityKeys(randomBytes: RandomBytes = cryptoRandomBytes)
   return {
     keyOf(user, password) {
       // JSON framing keeps ("a", "\0b") and ("a\0", "b") apart, whatever the bytes.
-      return createHmac("sha256", secret).update(JSON.stringify([user, password])).digest("hex");
+      return createHmac("sha256", secret)
+        .update(JSON.stringify([user, password]))
+        .digest("hex");
     },
     newHandle() {
       return randomBytes(HANDLE_BYTES).toString("base64url");

@@ -20,21 +20,37 @@ export interface IdentitySession {
 }
 
 /** Why an identity left the registry: `size` (least recently used made room), `idle`, the API's
- *  session end, a `rejected` first login, or `shutdown`. */
-export type EvictionCause = "size" | "idle" | "session-end" | "rejected" | "shutdown";
+ *  session end, a `rejected` login, a first login that `failed` otherwise, or `shutdown`. */
+export type EvictionCause = "size" | "idle" | "session-end" | "rejected" | "failed" | "shutdown";
+
+/** Every eviction cause, for metrics that show each one from zero. */
+export const EVICTION_CAUSES: readonly EvictionCause[] = [
+  "size",
+  "idle",
+  "session-end",
+  "rejected",
+  "failed",
+  "shutdown",
+];
 
 /** How a request for an identity's session ended: `ok` (a session is ready), `rejected` (the API
  *  refused the password just now), `refused` (the proxy refused a password the API rejected
  *  recently, without asking it), `failed` (no session for another reason, see `reason`). */
 export type LoginOutcome = "ok" | "rejected" | "refused" | "failed";
 
+/** Every login outcome, for metrics that show each one from zero. */
+export const LOGIN_OUTCOMES: readonly LoginOutcome[] = ["ok", "rejected", "refused", "failed"];
+
 export type Ensured<S> =
   | { outcome: "ok"; session: S; user: string; key: string }
   | { outcome: "rejected" | "refused"; user: string }
   | { outcome: "failed"; user: string; reason: string };
 
-export interface RegistryEvents {
+export interface RegistryEvents<S extends IdentitySession = IdentitySession> {
+  /** A client's login for an identity: emitted when a session was created, or a password refused or rejected. */
   login: [{ outcome: LoginOutcome; user: string; created: boolean }];
+  /** A session was made for a new identity (before its login), so telemetry can subscribe to it. */
+  created: [{ user: string; session: S }];
   evict: [{ cause: EvictionCause; user: string }];
 }
 
@@ -64,7 +80,7 @@ interface Entry<S> {
 /** Idle entries are swept on this period as well as on access, so their timers stop. */
 const SWEEP_MS = 60_000;
 
-export class IdentityRegistry<S extends IdentitySession> extends EventEmitter<RegistryEvents> {
+export class IdentityRegistry<S extends IdentitySession> extends EventEmitter<RegistryEvents<S>> {
   private readonly sessions: LRUCache<string, Entry<S>>;
   private readonly handles = new Map<string, string>();
   private readonly rejected: LRUCache<string, true>;
@@ -116,21 +132,27 @@ export class IdentityRegistry<S extends IdentitySession> extends EventEmitter<Re
     if (!entry) {
       entry = { session: this.opts.create(user, password), user, handles: [] };
       this.sessions.set(key, entry);
+      this.emit("created", { user, session: entry.session });
       const ref = entry;
       entry.session.once("end", () => this.evict(key, ref, "session-end"));
     }
     await entry.session.start();
     const snap = entry.session.snapshot();
-    if (snap.ready) {
-      if (created) this.emit("login", { outcome: "ok", user, created });
-      return { outcome: "ok", session: entry.session, user, key };
-    }
     if (snap.state === "rejected" || snap.state === "blocked") {
+      // Also a 401 re-login of a held session whose password was changed since.
       this.rejected.set(key, true);
       this.evict(key, entry, "rejected");
       this.emit("login", { outcome: "rejected", user, created });
       return { outcome: "rejected", user };
     }
+    if (snap.ready || (!created && snap.state !== "stopped")) {
+      // A held session that is between tokens answers for itself on the request path (NO_SESSION, with its reason).
+      if (created) this.emit("login", { outcome: "ok", user, created });
+      return { outcome: "ok", session: entry.session, user, key };
+    }
+    // A first login that failed for another reason (the API unreachable): nothing keeps retrying
+    // with a password nobody is using; the client's next try logs in afresh.
+    this.evict(key, entry, "failed");
     this.emit("login", { outcome: "failed", user, created });
     return { outcome: "failed", user, reason: snap.reason ?? "no session" };
   }
