@@ -18,8 +18,8 @@ import { requestIdOf } from "./request-id.js";
 
 /** What the control endpoints read; the proxy's app and the admin app (src/http/admin.ts) share it. */
 export interface ControlOptions {
-  /** The operator's one session; unused when `identities` is given. */
-  snapshot(): SessionSnapshot;
+  /** The operator's one session (operator identity mode); one of `snapshot` and `identities` is given. */
+  snapshot?(): SessionSnapshot;
   /**
    * Client identity mode: readiness needs no session (the proxy is ready while it serves) and
    * /-/status shows these counts instead of one session, never a user name.
@@ -90,8 +90,8 @@ export function mountControlRoutes(app: App, opts: ControlOptions): App {
         noStore,
       );
     }
-    if (opts.identities) {
-      return c.json({ status: "ready", identityMode: "client", identities: opts.identities().held }, 200, noStore);
+    if (opts.identities || !opts.snapshot) {
+      return c.json({ status: "ready", identityMode: "client", identities: opts.identities?.().held }, 200, noStore);
     }
     const s = opts.snapshot();
     if (!s.ready) {
@@ -105,9 +105,9 @@ export function mountControlRoutes(app: App, opts: ControlOptions): App {
   });
 
   app.get("/-/status", function status(c) {
-    const body = opts.identities
-      ? clientStatusJson(opts.identities(), opts.facts())
-      : statusJson(opts.snapshot(), opts.facts(), opts.clock.now());
+    const body = opts.snapshot
+      ? statusJson(opts.snapshot(), opts.facts(), opts.clock.now())
+      : clientStatusJson(opts.identities!(), opts.facts());
     return c.json(body, 200, noStore);
   });
 

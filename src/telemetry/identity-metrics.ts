@@ -6,8 +6,9 @@ import {
   EVICTION_CAUSES,
   LOGIN_OUTCOMES,
   type EvictionCause,
+  type IdentityRegistry,
+  type IdentitySession,
   type LoginOutcome,
-  type RegistryEvents,
 } from "../session/registry.js";
 
 /** What /-/status shows in client mode; the same numbers as the metrics. */
@@ -22,20 +23,14 @@ export interface IdentityCounts {
   evictions: Record<EvictionCause, number>;
 }
 
-/** The slice of an IdentityRegistry these counts read. */
-export interface IdentitySource {
-  readonly size: number;
-  on<K extends "login" | "evict">(event: K, listener: (...args: RegistryEvents[K]) => void): unknown;
-}
-
 /**
  * Registers `opc_auth_proxy_identities` (gauge), `opc_auth_proxy_identity_logins_total{outcome}`
  * and `opc_auth_proxy_identity_evictions_total{cause}` on `registry`, fed by `source`'s events.
  * Every label value is present from the start at 0, so a dashboard's rate() sees the first one.
  * @returns the counts for /-/status, read afresh at each call.
  */
-export function identityMetrics(
-  source: IdentitySource,
+export function identityMetrics<S extends IdentitySession>(
+  source: IdentityRegistry<S>,
   registry: Registry,
   limits: { maxIdentities: number; idleTimeoutMs: number },
 ): () => IdentityCounts {
