@@ -31,8 +31,8 @@ const MAX_MAX_IDENTITIES = 100_000;
 
 /**
  * Reads the identity options; every problem is pushed to `problems` naming the flag or variable.
- * In client mode the operator's own credentials (`--user`, `--password-file`, `OPC_PASSWORD`,
- * `--cookie-file`) are refused: the proxy would otherwise hold a session nobody asked for.
+ * In client mode the operator's own credentials and session files (`--user`, `--password-file`,
+ * `OPC_PASSWORD`, `--cookie-file`, `--state-file`) are refused: the proxy would otherwise hold a session nobody asked for.
  * @param operatorCredentials where each operator credential came from ("--user", "OPC_PASSWORD", …), if set.
  */
 export function identitySettings(

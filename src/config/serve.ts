@@ -134,7 +134,13 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
   const cookieFile = p.get("cookie-file")?.value;
   const identity = identitySettings(
     p,
-    [userOpt?.from, fileOpt?.from, envPassword && !fileOpt ? "OPC_PASSWORD" : undefined, p.get("cookie-file")?.from],
+    [
+      userOpt?.from,
+      fileOpt?.from,
+      envPassword && !fileOpt ? "OPC_PASSWORD" : undefined,
+      p.get("cookie-file")?.from,
+      p.get("state-file")?.from,
+    ],
     problems,
   );
   const clientMode = identity.identityMode === "client";

@@ -70,6 +70,12 @@ describe("identity mode configuration", () => {
       expect: /--cookie-file is set/,
     },
     {
+      name: "--state-file in client mode (OPC_PROXY_STATE_FILE too)",
+      argv: [...API, "--identity-mode", "client"],
+      env: { OPC_PROXY_STATE_FILE: "/tmp/s" },
+      expect: /OPC_PROXY_STATE_FILE is set, but --identity-mode client/,
+    },
+    {
       name: "cache bounds in operator mode",
       argv: ["--max-identities", "5"],
       expect: /--max-identities only apply with --identity-mode client/,
