@@ -2,13 +2,13 @@
 // managed session per client identity, the gate that answers clients' own logins with handles,
 // and the step that resolves each request's identity before forwarding (assemble.ts does the rest).
 
-import { systemClock, systemRandom } from "./clock.js";
+import { systemClock, systemRandom, type Clock } from "./clock.js";
 import { ProxyError } from "./errors.js";
 import { createIdentify } from "./http/identify.js";
 import { sessionOf } from "./http/request-session.js";
 import { DEFAULT_IDENTITY_IDLE_TIMEOUT_MS, DEFAULT_MAX_IDENTITIES } from "./config/identity.js";
 import { openUpstream, wire, type AssembleDeps, type ProxySettings, type RunningProxy } from "./assemble.js";
-import { createAuthClient } from "./session/api-auth.js";
+import { createAuthClient, type AuthClient } from "./session/api-auth.js";
 import { DEFAULT_RETRY_POLICY } from "./session/backoff.js";
 import { clientGate } from "./session/client-gate.js";
 import { staticCredentials } from "./session/credentials.js";
@@ -17,7 +17,7 @@ import { SessionManager } from "./session/manager.js";
 import { IdentityRegistry } from "./session/registry.js";
 import { SessionHistory } from "./telemetry/history.js";
 import { identityMetrics } from "./telemetry/identity-metrics.js";
-import { createMetrics } from "./telemetry/metrics.js";
+import { createMetrics, type Metrics } from "./telemetry/metrics.js";
 import { logSessionEvents } from "./telemetry/session-log.js";
 
 /** The least time the proxy itself refuses a password the API rejected, in ms. */
@@ -33,6 +33,59 @@ export interface RunningClientProxy extends Omit<RunningProxy, "session"> {
   identities: IdentityRegistry<SessionManager>;
 }
 
+export interface ClientRegistryOptions extends Pick<ClientModeDeps, "log" | "random" | "policy" | "randomBytes"> {
+  auth: AuthClient;
+  clock: Clock;
+  maxIdentities: number;
+  idleTimeoutMs: number;
+  metrics: Metrics;
+  history: SessionHistory;
+}
+
+/**
+ * The registry of client mode with everything each identity's session is wired to: its log lines
+ * (a child logger naming its user), the status page's history and the session metrics. Exported
+ * so bench/identities.ts measures exactly what the proxy holds per identity.
+ */
+export function clientRegistry(opts: ClientRegistryOptions): IdentityRegistry<SessionManager> {
+  const policy = { ...DEFAULT_RETRY_POLICY, ...opts.policy };
+  const registry = new IdentityRegistry<SessionManager>({
+    maxIdentities: opts.maxIdentities,
+    idleTimeoutMs: opts.idleTimeoutMs,
+    // As long as the session's own backoff would wait after rejections, and at least a minute.
+    rejectedHoldMs: Math.max(
+      MIN_REJECTED_HOLD_MS,
+      policy.rejectedWaitsMs.reduce((a, b) => a + b, 0),
+    ),
+    clock: opts.clock,
+    keys: createIdentityKeys(opts.randomBytes),
+    create: (user, password) =>
+      new SessionManager({
+        auth: opts.auth,
+        // Held by this session only, for its own login and a 401 re-login within its life.
+        credentials: staticCredentials(user, password, `the password ${user} logged in with`),
+        clock: opts.clock,
+        random: opts.random ?? systemRandom,
+        policy: opts.policy,
+        renewSession: false,
+      }),
+  });
+  const sessionLog = opts.log.child({ component: "session" });
+  const identityLog = opts.log.child({ component: "identities" });
+  registry.on("created", ({ user, session }) => {
+    logSessionEvents(session, sessionLog.child({ user }));
+    opts.history.subscribe(session);
+    opts.metrics.observeSession(session);
+  });
+  registry.on("login", (e) => {
+    if (e.outcome === "ok") identityLog.info({ event: "identity_added", user: e.user }, "a client identity logged in");
+  });
+  registry.on("evict", (e) =>
+    identityLog.info({ event: "identity_evicted", user: e.user, cause: e.cause }, `identity dropped (${e.cause})`),
+  );
+  return registry;
+}
+
 /**
  * The proxy of `--identity-mode client`: each client brings its own credentials (its own POST
  * /authenticate/, answered with an opaque handle, or HTTP Basic on each request) and gets its own
@@ -45,47 +98,13 @@ export async function assembleClientMode(settings: ProxySettings, deps: ClientMo
   const { log } = deps;
   const upstream = openUpstream(settings, deps);
   const auth = createAuthClient(upstream, Math.min(settings.upstreamTimeoutMs, 30_000));
-  const policy = { ...DEFAULT_RETRY_POLICY, ...deps.policy };
   const maxIdentities = settings.maxIdentities ?? DEFAULT_MAX_IDENTITIES;
   const idleTimeoutMs = settings.identityIdleTimeoutMs ?? DEFAULT_IDENTITY_IDLE_TIMEOUT_MS;
-  const registry = new IdentityRegistry<SessionManager>({
-    maxIdentities,
-    idleTimeoutMs,
-    // As long as the session's own backoff would wait after rejections, and at least a minute.
-    rejectedHoldMs: Math.max(
-      MIN_REJECTED_HOLD_MS,
-      policy.rejectedWaitsMs.reduce((a, b) => a + b, 0),
-    ),
-    clock,
-    keys: createIdentityKeys(deps.randomBytes),
-    create: (user, password) =>
-      new SessionManager({
-        auth,
-        // Held by this session only, for its own login and a 401 re-login within its life.
-        credentials: staticCredentials(user, password, `the password ${user} logged in with`),
-        clock,
-        random: deps.random ?? systemRandom,
-        policy: deps.policy,
-        renewSession: false,
-      }),
-  });
+  const metrics = createMetrics(undefined, { processMetrics: deps.processMetrics });
+  const history = new SessionHistory({ clock });
+  const registry = clientRegistry({ ...deps, auth, clock, maxIdentities, idleTimeoutMs, metrics, history });
   try {
-    const metrics = createMetrics(undefined, { processMetrics: deps.processMetrics });
-    const history = new SessionHistory({ clock });
-    const sessionLog = log.child({ component: "session" });
     const identityLog = log.child({ component: "identities" });
-    registry.on("created", ({ user, session }) => {
-      logSessionEvents(session, sessionLog.child({ user }));
-      history.subscribe(session);
-      metrics.observeSession(session);
-    });
-    registry.on("login", (e) => {
-      if (e.outcome === "ok")
-        identityLog.info({ event: "identity_added", user: e.user }, "a client identity logged in");
-    });
-    registry.on("evict", (e) =>
-      identityLog.info({ event: "identity_evicted", user: e.user, cause: e.cause }, `identity dropped (${e.cause})`),
-    );
     const counts = identityMetrics(registry, metrics.registry, { maxIdentities, idleTimeoutMs });
     const running = await wire(settings, deps, upstream, {
       sessionFor(req) {
