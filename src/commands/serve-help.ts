@@ -40,6 +40,13 @@ Options (a flag beats its environment variable):
                             env OPC_PROXY_INSECURE_SKIP_TLS_VERIFY=true
   --no-rewrite-uris         leave the API's absolute URIs (JSON "uri" fields, Location) as the API sent them
                             instead of pointing them at the proxy; env OPC_PROXY_REWRITE_URIS=false
+  --identity-mode MODE      operator (default): one session, of --user; client: each client logs in itself
+                            (POST /authenticate/ gets a handle) or sends HTTP Basic, and gets its own
+                            session; env OPC_PROXY_IDENTITY_MODE
+  --max-identities N        client mode: most identities held at once; env OPC_PROXY_MAX_IDENTITIES; default 100
+  --identity-idle-timeout DUR
+                            client mode: an identity without requests for DUR goes;
+                            env OPC_PROXY_IDENTITY_IDLE_TIMEOUT; default 30m
   --max-replay-bytes SIZE   request bodies up to SIZE are kept to replay after a 401; larger ones
                             stream through without retry; env OPC_PROXY_MAX_REPLAY_BYTES; default 1MiB
   --upstream-timeout DUR    give up (504) when the API sends nothing for DUR; env OPC_PROXY_UPSTREAM_TIMEOUT;

@@ -8,7 +8,8 @@ import type { Forward } from "../proxy/forwarder.js";
 import type { SessionSnapshot } from "../session/events.js";
 import type { Registry } from "prom-client";
 import { maskSecrets } from "../secrets.js";
-import { statusJson, type ProxyFacts } from "./status.js";
+import { clientStatusJson, statusJson, type ProxyFacts } from "./status.js";
+import type { IdentityCounts } from "../telemetry/identity-metrics.js";
 import type { Clock } from "../clock.js";
 import { mountStatusPage, type StatusPageOptions } from "./status-page.js";
 import { silentLogger, type Logger } from "../log.js";
@@ -17,7 +18,13 @@ import { requestIdOf } from "./request-id.js";
 
 /** What the control endpoints read; the proxy's app and the admin app (src/http/admin.ts) share it. */
 export interface ControlOptions {
-  snapshot(): SessionSnapshot;
+  /** The operator's one session (operator identity mode); one of `snapshot` and `identities` is given. */
+  snapshot?(): SessionSnapshot;
+  /**
+   * Client identity mode: readiness needs no session (the proxy is ready while it serves) and
+   * /-/status shows these counts instead of one session, never a user name.
+   */
+  identities?(): IdentityCounts;
   facts(): ProxyFacts;
   registry: Registry;
   clock: Clock;
@@ -33,6 +40,8 @@ export interface AppOptions extends ControlOptions {
   guard?(c: { env: HttpBindings }): Response | undefined;
   /** The API's own session endpoints, answered locally (session-endpoints.ts); undefined: not one of them. */
   sessionEndpoint?(c: { env: HttpBindings }): Promise<Response> | undefined;
+  /** Client identity mode (identify.ts): attaches the request's session, or answers (401) instead of forwarding. */
+  identify?(c: { env: HttpBindings }): Promise<Response | undefined>;
 }
 
 export type App = Hono<{ Bindings: HttpBindings }>;
@@ -44,13 +53,19 @@ export function createApp(opts: AppOptions): App {
     await opts.forward(c.env.incoming, c.env.outgoing);
     return RESPONSE_ALREADY_SENT;
   };
+  const identify = opts.identify;
+  const identifyThenForward = identify
+    ? async function identifyThenForward(c: { env: HttpBindings }) {
+        return (await identify(c)) ?? forward(c);
+      }
+    : forward;
   const guard = opts.guard;
   // Decided on the raw request target, not hono's normalised path: `/x/../-/status` is an API
   // path to forward byte for byte, and only a target that starts with /-/ is ours.
   app.use("*", function guardThenForward(c, next) {
     const refused = guard?.(c);
     if (refused) return Promise.resolve(refused);
-    if (!c.env.incoming.url?.startsWith("/-/")) return opts.sessionEndpoint?.(c) ?? forward(c);
+    if (!c.env.incoming.url?.startsWith("/-/")) return opts.sessionEndpoint?.(c) ?? identifyThenForward(c);
     return next();
   });
   return mountControlRoutes(app, opts);
@@ -68,7 +83,6 @@ export function mountControlRoutes(app: App, opts: ControlOptions): App {
   app.get("/-/healthz", (c) => c.json({ status: "ok" }, 200, noStore));
 
   app.get("/-/readyz", function readyz(c) {
-    const s = opts.snapshot();
     if (opts.facts().draining) {
       return c.json(
         { message: "the proxy is shutting down", code: "SHUTTING_DOWN", state: "draining", ...problem(c) },
@@ -76,6 +90,10 @@ export function mountControlRoutes(app: App, opts: ControlOptions): App {
         noStore,
       );
     }
+    if (opts.identities || !opts.snapshot) {
+      return c.json({ status: "ready", identityMode: "client", identities: opts.identities?.().held }, 200, noStore);
+    }
+    const s = opts.snapshot();
     if (!s.ready) {
       return c.json(
         { message: maskSecrets(s.reason ?? "no session"), code: "NOT_READY", state: s.state, ...problem(c) },
@@ -86,7 +104,12 @@ export function mountControlRoutes(app: App, opts: ControlOptions): App {
     return c.json({ status: "ready", tokenExpiresAt: new Date(s.tokenExpiresAt!).toISOString() }, 200, noStore);
   });
 
-  app.get("/-/status", (c) => c.json(statusJson(opts.snapshot(), opts.facts(), opts.clock.now()), 200, noStore));
+  app.get("/-/status", function status(c) {
+    const body = opts.snapshot
+      ? statusJson(opts.snapshot(), opts.facts(), opts.clock.now())
+      : clientStatusJson(opts.identities!(), opts.facts());
+    return c.json(body, 200, noStore);
+  });
 
   app.get("/-/metrics", async function metrics(c) {
     const body = await opts.registry.metrics();

@@ -50,7 +50,13 @@ export function createSessionEndpoints(opts: SessionEndpointsOptions) {
       return new Response(null, { status: 204, headers: { "set-cookie": cookie, ...NO_STORE } });
     }
     const body = a.code ? { message: a.message, code: a.code } : { message: a.message };
-    return json(a.status, body, a.status === 429 ? { "retry-after": String(a.retryAfterSeconds) } : {});
+    const extra: Record<string, string> =
+      a.status === 429
+        ? { "retry-after": String(a.retryAfterSeconds) }
+        : a.challenge
+          ? { "www-authenticate": a.challenge }
+          : {};
+    return json(a.status, body, extra);
   };
 
   async function authenticate(req: IncomingMessage): Promise<Response> {
@@ -79,7 +85,9 @@ export function createSessionEndpoints(opts: SessionEndpointsOptions) {
     if (!result.ok && result.status === 401) {
       opts.log.warn(
         { event: "client_login_rejected", user: user.slice(0, 200) },
-        "a client's own login was refused by the proxy; nothing was sent to the API",
+        result.fromApi
+          ? "a client's own login was rejected by the API"
+          : "a client's own login was refused by the proxy; nothing was sent to the API",
       );
     } else if (!result.ok && result.status === 429) {
       opts.log.warn(

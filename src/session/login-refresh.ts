@@ -28,6 +28,8 @@ export interface FlowContext {
   /** While blocked, how often to look for a changed password file (ms). */
   readonly credentialPollMs: number;
   readonly loginGuard: LoginGuardStore | undefined;
+  /** False: at the session end arm "end" instead of a login (SessionOptions.renewSession). */
+  readonly renewSession: boolean;
   readonly timer: RenewalTimer;
   /** The manager itself: flows report through its events. */
   readonly events: EventEmitter<SessionEvents>;
@@ -111,8 +113,9 @@ export function refreshed(ctx: FlowContext, started: number): void {
 export function schedule(ctx: FlowContext): void {
   const h = ctx.s.held;
   if (!h || ctx.s.phase === "stopped") return;
-  const delay = renewDelay(ctx.policy, h.tokenExpiresAt - ctx.clock.now(), ctx.random);
-  ctx.timer.arm(canExtend(h) ? "refresh" : "login", delay);
+  const left = h.tokenExpiresAt - ctx.clock.now();
+  if (!ctx.renewSession && !canExtend(h)) return ctx.timer.arm("end", Math.max(0, left - skew(h)));
+  ctx.timer.arm(canExtend(h) ? "refresh" : "login", renewDelay(ctx.policy, left, ctx.random));
 }
 
 /** Counts the failure, asks the policy what to do, and does it. */

@@ -30,6 +30,12 @@ export interface SessionOptions {
   credentialPollMs?: number;
   /** Rejected logins per password fingerprint, kept across restarts (login-guard.ts); none: this process only. */
   loginGuard?: LoginGuardStore;
+  /**
+   * Log in again near the session end (default true). False (client identity mode): at the session
+   * end the manager stops and emits "end" instead, so a client's password is used for its own
+   * login and a 401 re-login within the session's life, never to start a session nobody asked for.
+   */
+  renewSession?: boolean;
 }
 
 export class SessionManager extends EventEmitter<SessionEvents> {
@@ -44,6 +50,8 @@ export class SessionManager extends EventEmitter<SessionEvents> {
   private flight: Promise<void> | undefined;
   /** A look at the password source while blocked, which may turn into a login. */
   private checking: Promise<void> | undefined;
+  /** Stopped at the session end (renewSession false), not by shutdown. */
+  private ended = false;
 
   constructor(opts: SessionOptions) {
     super();
@@ -61,6 +69,7 @@ export class SessionManager extends EventEmitter<SessionEvents> {
       policy: { ...DEFAULT_RETRY_POLICY, ...opts.policy },
       credentialPollMs: opts.credentialPollMs ?? 2_000,
       loginGuard: opts.loginGuard,
+      renewSession: opts.renewSession ?? true,
       timer: this.timer,
       events: this,
     };
@@ -202,12 +211,15 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     if (h && this.clock.now() < h.tokenExpiresAt && canExtend(h)) {
       return this.run("refresh", () => refresh(this.ctx));
     }
+    // A timer that stalled (a sleeping laptop) must not turn into a login past the session end.
+    if (!this.ctx.renewSession && h && !canExtend(h)) return (this.end(), Promise.resolve());
     return this.run("login", () => login(this.ctx, reason));
   }
 
   private onTimer(action: RenewalAction): void {
     const s = this.s;
     if (s.phase === "stopped" || this.flight) return;
+    if (action === "end") return this.end();
     if (action === "check-credentials") {
       const check: Promise<void> = this.checkCredentials().finally(() => {
         if (this.checking === check) this.checking = undefined;
@@ -238,7 +250,17 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     }
   }
 
+  /** The session reached its end and is not renewed (renewSession false): stop, and say so once. */
+  private end(): void {
+    if (this.s.phase === "stopped") return;
+    this.s.held = undefined;
+    this.ended = true;
+    this.stop();
+    this.emit("end", { reason: "the session reached its end" });
+  }
+
   private noSession(): never {
+    if (this.ended) throw new ProxyError("NO_SESSION", "the session ended (3 hours after its login); log in again");
     if (this.s.phase === "stopped") throw new ProxyError("SHUTTING_DOWN", "the proxy is shutting down");
     throw new ProxyError("NO_SESSION", `no session with the Compute API: ${reasonOf(this.view())}`);
   }

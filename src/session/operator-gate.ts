@@ -10,8 +10,24 @@ import { placeholderCookie } from "./placeholder.js";
 /** What a client's login or refresh gets: a cookie value to set, or a refusal in the API's words. */
 export type GateAnswer =
   | { ok: true; cookie: string; maxAgeSeconds: number }
-  | { ok: false; status: 401 | 503; message: string; code?: string }
-  | { ok: false; status: 429; message: string; code: "TOO_MANY_LOGINS"; retryAfterSeconds: number };
+  | {
+      ok: false;
+      status: 401 | 503;
+      message: string;
+      code?: string;
+      /** A `WWW-Authenticate` challenge to send with a 401 (client identity mode). */
+      challenge?: string;
+      /** The API itself refused these credentials just now (client identity mode), rather than the proxy. */
+      fromApi?: boolean;
+    }
+  | {
+      ok: false;
+      status: 429;
+      message: string;
+      code: "TOO_MANY_LOGINS";
+      retryAfterSeconds: number;
+      challenge?: undefined;
+    };
 
 /**
  * What the session endpoints ask; one implementation per identity mode (this file: one configured
