@@ -78,6 +78,8 @@ export class SessionManager extends EventEmitter<SessionEvents> {
   private attemptFingerprint: string | undefined;
   /** A look at the password source while blocked, which may turn into a login. */
   private checking: Promise<void> | undefined;
+  /** Requests waiting through a backoff for the planned retry to end (waitForCookie). */
+  private flightWaiters: Array<() => void> | undefined;
   private readonly counters: SessionCounters = {
     logins: 0,
     refreshes: 0,
@@ -151,6 +153,7 @@ export class SessionManager extends EventEmitter<SessionEvents> {
   stop(): void {
     this.phase = "stopped";
     this.timer.cancel();
+    this.wakeFlightWaiters();
   }
 
   /** The cookie to send now, if a usable one is held: the hot path, no allocation, no I/O. */
@@ -161,17 +164,61 @@ export class SessionManager extends EventEmitter<SessionEvents> {
   }
 
   /**
-   * A usable cookie, waiting for a login or refresh in flight (or starting one) if needed.
-   * Rejects with ProxyError NO_SESSION (with the reason) or SHUTTING_DOWN. Never reads the password
-   * source while logins are blocked: the poll timer does that.
+   * A usable cookie, waiting for a login or refresh in flight (or starting one) if needed, and
+   * through transient login failures while the planned retry is due within policy.loginWaitMs (ms)
+   * of the call. Rejects with ProxyError NO_SESSION (with the reason) or SHUTTING_DOWN. Never reads
+   * the password source while logins are blocked: the poll timer does that.
    */
   async waitForCookie(): Promise<string> {
-    const c = this.currentCookie();
+    let c = this.currentCookie();
     if (c !== undefined) return c;
-    // idle(), not the one flight: a refused resume is followed by the first login.
-    if (this.flight) await this.idle();
-    else await this.renew("the token expired");
-    return this.currentCookie() ?? this.noSession();
+    const until = this.clock.now() + this.policy.loginWaitMs;
+    let renewed = false;
+    // Each turn waits for one flight (or one planned retry); bounded in turns and by `until`.
+    for (let turn = 0; turn < 16 && c === undefined; turn++) {
+      // idle(), not the one flight: a refused resume is followed by the first login.
+      if (this.flight || this.checking) await this.idle();
+      else if (this.retryDueBy(until)) await this.nextFlightEnd(until);
+      else if (!renewed && this.phase !== "backoff") {
+        renewed = true;
+        await this.renew("the token expired");
+      } else break;
+      c = this.currentCookie();
+    }
+    return c ?? this.noSession();
+  }
+
+  /**
+   * A transient login failure is the API's trouble, not the waiting client's: while the planned
+   * retry is due by `until`, a request waits for it rather than getting 503 (a request never starts
+   * a login during backoff itself, so waiting clients cannot hammer the API).
+   */
+  private retryDueBy(until: number): boolean {
+    const next = this.timer.next();
+    return this.phase === "backoff" && next?.action === "login" && next.at <= until;
+  }
+
+  /** Resolves when the next flight ends, or at `until` (ms since the epoch), or on stop(). */
+  private nextFlightEnd(until: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = this.clock.setTimeout(done, Math.max(0, until - this.clock.now()));
+      const waiters = (this.flightWaiters ??= []);
+      waiters.push(done);
+      const self = this;
+      function done(): void {
+        self.clock.clearTimeout(timer);
+        const i = waiters.indexOf(done);
+        if (i !== -1) waiters.splice(i, 1);
+        resolve();
+      }
+    });
+  }
+
+  private wakeFlightWaiters(): void {
+    const waiters = this.flightWaiters;
+    this.flightWaiters = undefined;
+    // A copy: each done() takes itself out of the list.
+    for (const done of [...(waiters ?? [])]) done();
   }
 
   /**
@@ -249,6 +296,7 @@ export class SessionManager extends EventEmitter<SessionEvents> {
         this.flight = undefined;
         this.flightOp = undefined;
       }
+      this.wakeFlightWaiters();
     });
     this.flight = flight;
     return flight;
