@@ -201,16 +201,15 @@ export class SessionManager extends EventEmitter<SessionEvents> {
   /** Resolves when the next flight ends, or at `until` (ms since the epoch), or on stop(). */
   private nextFlightEnd(until: number): Promise<void> {
     return new Promise<void>((resolve) => {
-      const timer = this.clock.setTimeout(done, Math.max(0, until - this.clock.now()));
       const waiters = (this.flightWaiters ??= []);
-      waiters.push(done);
-      const self = this;
-      function done(): void {
-        self.clock.clearTimeout(timer);
+      const done = (): void => {
+        this.clock.clearTimeout(timer);
         const i = waiters.indexOf(done);
         if (i !== -1) waiters.splice(i, 1);
         resolve();
-      }
+      };
+      const timer = this.clock.setTimeout(done, Math.max(0, until - this.clock.now()));
+      waiters.push(done);
     });
   }
 
