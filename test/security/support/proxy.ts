@@ -28,6 +28,7 @@ export interface TestProxyOptions {
   logLevel?: LogLevel;
   /** Log in before returning; default true. */
   start?: boolean;
+  policy?: AssembleDeps["policy"];
 }
 
 export async function startProxy(api: string, opts: TestProxyOptions = {}): Promise<TestProxy> {
@@ -40,6 +41,7 @@ export async function startProxy(api: string, opts: TestProxyOptions = {}): Prom
     random: () => 0.5,
     env: opts.env,
     serverLimits: opts.serverLimits,
+    policy: opts.policy,
   });
   if (opts.start !== false) await proxy.session.start();
   const port =
