@@ -1,6 +1,7 @@
 // Owns the HTTP surface: the control endpoints under the reserved /-/ prefix, and every other
 // path handed to the forwarder on the raw Node request. Building the app never listens.
 
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { Hono, type Context } from "hono";
 import type { HttpBindings } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
@@ -15,6 +16,7 @@ import { mountStatusPage, type StatusPageOptions } from "./status-page.js";
 import { silentLogger, type Logger } from "../log.js";
 import { createOnError } from "./on-error.js";
 import { requestIdOf } from "./request-id.js";
+import { maybeSessionEndpoint } from "./session-endpoints.js";
 
 /** What the control endpoints read; the proxy's app and the admin app (src/http/admin.ts) share it. */
 export interface ControlOptions {
@@ -46,6 +48,20 @@ export interface AppOptions extends ControlOptions {
 
 export type App = Hono<{ Bindings: HttpBindings }>;
 
+/**
+ * A request the listener may hand to the forwarder without the app: returns true when it took the
+ * request (a forwarded path the guard lets through), false to leave it to the app (/-/ targets,
+ * session endpoints, refusals, which the app answers with the same guard).
+ */
+export type DirectRoute = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+const directRoutes = new WeakMap<App, DirectRoute>();
+
+/** The fast path createApp registered for `app`, if any (the admin app has none). */
+export function directRouteOf(app: App): DirectRoute | undefined {
+  return directRoutes.get(app);
+}
+
 export function createApp(opts: AppOptions): App {
   const app: App = new Hono<{ Bindings: HttpBindings }>();
 
@@ -67,6 +83,19 @@ export function createApp(opts: AppOptions): App {
     if (refused) return Promise.resolve(refused);
     if (!c.env.incoming.url?.startsWith("/-/")) return opts.sessionEndpoint?.(c) ?? identifyThenForward(c);
     return next();
+  });
+  // Speed over one code path (issue 12): hono's dispatch (Request, Context, middleware chain) cost
+  // more than the forwarding itself, so forwarded requests skip it. Same guard, same forwarder.
+  directRoutes.set(app, function direct(req, res) {
+    const url = req.url;
+    // Only a plain origin-form target with a Host (what hono takes as it is); absolute-form, a
+    // backslash, a missing Host and /-/ take the app's path and its checks.
+    if (url === undefined || url.charCodeAt(0) !== 47 || url.startsWith("/-/")) return false;
+    if (url.includes("\\") || req.headers.host === undefined) return false;
+    if (opts.sessionEndpoint && maybeSessionEndpoint(url)) return false;
+    if (guard?.({ env: { incoming: req, outgoing: res } })) return false;
+    opts.forward(req, res).catch(() => undefined);
+    return true;
   });
   return mountControlRoutes(app, opts);
 }

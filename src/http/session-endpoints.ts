@@ -121,6 +121,14 @@ export function createSessionEndpoints(opts: SessionEndpointsOptions) {
   };
 }
 
+/**
+ * True when the raw request target may be one of the session endpoints above (cheap, no allocation):
+ * the request listener's fast path leaves those to the app. A false positive only costs speed.
+ */
+export function maybeSessionEndpoint(url: string): boolean {
+  return url.startsWith("/authenticate") || url.startsWith("/refresh");
+}
+
 function json(status: number, body: object, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
     status,

@@ -138,9 +138,14 @@ export class Exchange implements AttemptEvents {
     if (setCookie !== undefined) {
       this.session.adopt(setCookie, attempt.cookie, { status: upstream.statusCode, date: upstream.headers.date });
     }
-    if (upstream.statusCode === 401 && !this.retried) {
-      this.onUnauthorized(attempt, upstream).catch((err: unknown) => this.fail(err));
-      return;
+    if (upstream.statusCode === 401) {
+      if (!this.retried) {
+        this.onUnauthorized(attempt, upstream).catch((err: unknown) => this.fail(err));
+        return;
+      }
+      // A replay refused too: this client gets the 401, but the session still learns that cookie is
+      // dead, so the next request does not wait for a renewal timer (a 401 is classified in one place).
+      this.session.reportUnauthorized(attempt.cookie).catch(() => undefined);
     }
     // An answer other than 401 means the copy will not be needed: give its memory back now.
     this.body?.release();

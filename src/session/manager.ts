@@ -15,6 +15,7 @@ import type { LoginGuardStore } from "./login-guard.js";
 import { canExtend, findNimbula, parseHttpDate } from "./cookie.js";
 import type { SessionEvents, SessionOp, SessionSnapshot } from "./events.js";
 import { login, refresh, schedule, take, type FlowContext } from "./login-refresh.js";
+import { FlightWaiters } from "./flight-waiters.js";
 import { RenewalTimer, type RenewalAction } from "./renewal-timer.js";
 import { mayResume, resumeWith } from "./resume.js";
 import { hold, newSessionState, usableCookie, type SessionState } from "./state.js";
@@ -50,6 +51,8 @@ export class SessionManager extends EventEmitter<SessionEvents> {
   private flight: Promise<void> | undefined;
   /** A look at the password source while blocked, which may turn into a login. */
   private checking: Promise<void> | undefined;
+  /** Requests waiting through a backoff for the planned retry (waitForCookie). */
+  private readonly waiters: FlightWaiters;
   /** Stopped at the session end (renewSession false), not by shutdown. */
   private ended = false;
 
@@ -59,6 +62,7 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     this.user = opts.credentials.user;
     this.clock = opts.clock ?? systemClock;
     this.timer = new RenewalTimer(this.clock, (action) => this.onTimer(action));
+    this.waiters = new FlightWaiters(this.clock);
     this.ctx = {
       s: this.s,
       user: this.user,
@@ -100,6 +104,7 @@ export class SessionManager extends EventEmitter<SessionEvents> {
   stop(): void {
     this.s.phase = "stopped";
     this.timer.cancel();
+    this.waiters.wakeAll();
   }
 
   /** The cookie to send now, if a usable one is held: the hot path, no allocation, no I/O. */
@@ -108,17 +113,38 @@ export class SessionManager extends EventEmitter<SessionEvents> {
   }
 
   /**
-   * A usable cookie, waiting for a login or refresh in flight (or starting one) if needed.
-   * Rejects with ProxyError NO_SESSION (with the reason) or SHUTTING_DOWN. Never reads the password
-   * source while logins are blocked: the poll timer does that.
+   * A usable cookie, waiting for a login or refresh in flight (or starting one) if needed, and
+   * through transient login failures while the planned retry is due within policy.loginWaitMs (ms)
+   * of the call. Rejects with ProxyError NO_SESSION (with the reason) or SHUTTING_DOWN. Never reads
+   * the password source while logins are blocked: the poll timer does that.
    */
   async waitForCookie(): Promise<string> {
-    const c = this.currentCookie();
+    let c = this.currentCookie();
     if (c !== undefined) return c;
-    // idle(), not the one flight: a refused resume is followed by the first login.
-    if (this.flight) await this.idle();
-    else await this.renew("the token expired");
-    return this.currentCookie() ?? this.noSession();
+    const until = this.clock.now() + this.ctx.policy.loginWaitMs;
+    let renewed = false;
+    // Each turn waits for one flight (or one planned retry); bounded in turns and by `until`.
+    for (let turn = 0; turn < 16 && c === undefined; turn++) {
+      // idle(), not the one flight: a refused resume is followed by the first login.
+      if (this.flight || this.checking) await this.idle();
+      else if (this.retryDueBy(until)) await this.waiters.next(until);
+      else if (!renewed && this.s.phase !== "backoff") {
+        renewed = true;
+        await this.renew("the token expired");
+      } else break;
+      c = this.currentCookie();
+    }
+    return c ?? this.noSession();
+  }
+
+  /**
+   * A transient login failure is the API's trouble, not the waiting client's: while the planned
+   * retry is due by `until`, a request waits for it rather than getting 503 (a request never starts
+   * a login during backoff itself, so waiting clients cannot hammer the API).
+   */
+  private retryDueBy(until: number): boolean {
+    const next = this.timer.next();
+    return this.s.phase === "backoff" && next?.action === "login" && next.at <= until;
   }
 
   /**
@@ -198,6 +224,7 @@ export class SessionManager extends EventEmitter<SessionEvents> {
         this.flight = undefined;
         this.s.flightOp = undefined;
       }
+      this.waiters.wakeAll();
     });
     this.flight = flight;
     return flight;

@@ -6,6 +6,8 @@ import type { ExchangeRecord } from "../proxy/exchange.js";
 import type { SessionManager } from "../session/manager.js";
 import type { SessionEventSource } from "./history.js";
 
+const MAX_CACHED_LABEL_SETS = 256;
+
 export interface Metrics {
   registry: Registry;
   observeExchange(record: ExchangeRecord): void;
@@ -59,15 +61,23 @@ export function createMetrics(session: SessionManager | undefined, opts: { proce
   };
   if (session) observeSession(session);
 
+  // Per request, prom-client would hash the label object each time; the few label sets seen
+  // (methods × statuses × retry) keep their child counters here instead. Bounded: past the cap,
+  // the ordinary path.
+  const children = new Map<string, { inc(): void }>();
   return {
     registry,
     observeSession,
     observeExchange(r) {
-      requests.inc({
-        method: r.method,
-        code: r.clientAborted ? "aborted" : String(r.status),
-        retried: r.retried || "no",
-      });
+      const code = r.clientAborted ? "aborted" : String(r.status);
+      const retried = r.retried || "no";
+      const key = `${r.method} ${code} ${retried}`;
+      let child = children.get(key);
+      if (child === undefined) {
+        child = requests.labels(r.method, code, retried);
+        if (children.size < MAX_CACHED_LABEL_SETS) children.set(key, child);
+      }
+      child.inc();
       duration.observe(r.durationMs / 1000);
     },
   };

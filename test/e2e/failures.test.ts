@@ -63,7 +63,8 @@ describe("failures", () => {
   });
 
   it("API errors at login back off with growing waits and recover", async () => {
-    const stack = await startStack({ start: false });
+    // loginWaitMs 0: requests answer 503 at once during the backoff instead of waiting for the retry.
+    const stack = await startStack({ start: false, policy: { loginWaitMs: 0 } });
     try {
       stack.sim.simulator.failNext(4, { kind: "status", status: 503 });
       await stack.proxy.session.start();

@@ -146,6 +146,27 @@ describe("401 replay", () => {
     }
   });
 
+  it("a replay refused as well reaches the client, and the session drops that cookie at once", async () => {
+    const own = await startStack();
+    try {
+      const sim = own.sim.simulator;
+      const session = own.proxy.session;
+      // The session is revoked again right as the re-login lands: the replay carries a dead cookie.
+      session.once("login", () => sim.revokeAll());
+      sim.revokeAll();
+      const before = sim.counters().logins;
+      const r = await send(own.url, "GET", "/shape/", { headers: { accept: V3 } });
+      assert.equal(r.status, 401, "sent twice, refused twice");
+      await session.idle();
+      assert.equal(session.snapshot().counters.unauthorized, 2, "both 401s reached the session");
+      assert.equal(sim.counters().logins, before + 2, "the second 401 logs in again without waiting for traffic");
+      const again = await send(own.url, "GET", "/shape/", { headers: { accept: V3 } });
+      assert.equal(again.status, 200);
+    } finally {
+      await own.close();
+    }
+  });
+
   it("a rotated cookie on an ordinary response is adopted", async () => {
     stack.sim.simulator.rotateCookieNext(1);
     const r = await send(stack.url, "GET", "/shape/", { headers: { accept: V3 } });

@@ -275,6 +275,8 @@ describe("a login that meets an HTML error page", () => {
     const p = await startProxy(sim.url, {
       start: false,
       credentials: staticCredentials(DEMO_USER, DEMO_PASSWORD, "test"),
+      // 503 at once during the backoff (no waiting for the retry), so the page's text is what the client reads.
+      policy: { loginWaitMs: 0 },
     });
     try {
       sim.simulator.failNext(1, { kind: "html", status: 503 });
