@@ -86,17 +86,20 @@ export function createApp(opts: AppOptions): App {
   });
   // Speed over one code path (issue 12): hono's dispatch (Request, Context, middleware chain) cost
   // more than the forwarding itself, so forwarded requests skip it. Same guard, same forwarder.
-  directRoutes.set(app, function direct(req, res) {
-    const url = req.url;
-    // Only a plain origin-form target with a Host (what hono takes as it is); absolute-form, a
-    // backslash, a missing Host and /-/ take the app's path and its checks.
-    if (url === undefined || url.charCodeAt(0) !== 47 || url.startsWith("/-/")) return false;
-    if (url.includes("\\") || req.headers.host === undefined) return false;
-    if (opts.sessionEndpoint && maybeSessionEndpoint(url)) return false;
-    if (guard?.({ env: { incoming: req, outgoing: res } })) return false;
-    opts.forward(req, res).catch(() => undefined);
-    return true;
-  });
+  // Client identity mode resolves each request's identity first: it keeps the app's path.
+  if (!identify)
+    directRoutes.set(app, function direct(req, res) {
+      const url = req.url;
+      // Only a plain origin-form target with a Host (what hono takes as it is); absolute-form, a
+      // backslash, a missing Host and /-/ take the app's path and its checks.
+      if (url === undefined || url.charCodeAt(0) !== 47 || url.startsWith("/-/")) return false;
+      if (url.includes("\\") || req.headers.host === undefined) return false;
+      // Any spelling that might name a session endpoint (session-path.ts) is the app's to judge.
+      if (opts.sessionEndpoint && maybeSessionEndpoint(url)) return false;
+      if (guard?.({ env: { incoming: req, outgoing: res } })) return false;
+      opts.forward(req, res).catch(() => undefined);
+      return true;
+    });
   return mountControlRoutes(app, opts);
 }
 

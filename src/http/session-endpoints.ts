@@ -126,8 +126,11 @@ export function createSessionEndpoints(opts: SessionEndpointsOptions) {
  * the request listener's fast path leaves those to the app. A false positive only costs speed.
  */
 export function maybeSessionEndpoint(url: string): boolean {
-  return url.startsWith("/authenticate") || url.startsWith("/refresh");
+  // The same suspicion session-path.ts applies before it looks closer (case, escapes, dot segments).
+  return SESSION_SUSPECT.test(url);
 }
+
+const SESSION_SUSPECT = /uthenticate|efresh|%|\\/i;
 
 function json(status: number, body: object, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {

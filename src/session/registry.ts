@@ -136,9 +136,10 @@ export class IdentityRegistry<S extends IdentitySession> extends EventEmitter<Re
     }
     const r = await this.ensureChecked(user, password);
     if (throttle) {
-      if (r.outcome === "rejected" || r.outcome === "refused") throttle.failed(user);
+      // A new guess the API rejected counts; the same wrong password again (refused from memory,
+      // nothing sent) is no new guess, and a session already held says nothing new either.
+      if (r.outcome === "rejected") throttle.failed(user);
       else if (r.outcome === "ok" && r.created) throttle.succeeded(user);
-      // A session already held (its password was right before) says nothing new; nor does a failure.
       else throttle.abandoned(user);
     }
     return r;
