@@ -37,7 +37,7 @@ COPY --from=build /src/dist ./dist
 COPY bin ./bin
 # The status page's HTML, script and styles (uPlot comes from node_modules).
 COPY assets ./assets
-# `opc-auth-proxy` on PATH: the compose healthcheck and Kubernetes exec probes call `opc-auth-proxy wait`.
+# `opc-auth-proxy` on PATH: the compose healthcheck calls `opc-auth-proxy wait` (so may exec probes, docker exec).
 RUN chmod 0755 /app/bin/opc-auth-proxy.js /app/bin/container-healthcheck.js \
  && ln -s /app/bin/opc-auth-proxy.js /usr/local/bin/opc-auth-proxy
 

@@ -21,7 +21,7 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(" ")}`);
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-timeout=120000", ...flags, ...files], {
+const r = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-timeout=300000", ...flags, ...files], {
   stdio: "inherit",
 });
 process.exit(r.status ?? 1);

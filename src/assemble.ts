@@ -5,14 +5,18 @@ import { systemClock, systemRandom, type Clock, type Random } from "./clock.js";
 import type { Config } from "./config/serve.js";
 import type { Credentials } from "./session/credentials.js";
 import { ProxyError } from "./errors.js";
-import { createApp } from "./http/app.js";
+import { createApp, type AppOptions, type ControlOptions } from "./http/app.js";
 import { createAdminApp } from "./http/admin.js";
 import { createGuard } from "./http/guards.js";
 import { createSessionEndpoints } from "./http/session-endpoints.js";
 import { limitsFor, listen, type Listening, type ServerLimits } from "./http/server.js";
 import type { ListenAddress } from "./net/addresses.js";
 import type { Logger } from "./log.js";
+import type { IncomingMessage } from "node:http";
 import { createForwarder } from "./proxy/forwarder.js";
+import type { SessionHandle } from "./proxy/exchange.js";
+import type { SessionGate } from "./session/operator-gate.js";
+import type { Metrics } from "./telemetry/metrics.js";
 import { UriRewriting } from "./proxy/uri-rewriting.js";
 import { createAuthClient } from "./session/api-auth.js";
 import type { RetryPolicy } from "./session/backoff.js";
@@ -48,7 +52,7 @@ export type ProxySettings = Pick<
   rewriteUris?: boolean;
   /** --state-file; undefined: beside the cookie file, or in memory only when there is none. */
   stateFile?: string;
-};
+} & Partial<Pick<Config, "maxIdentities" | "identityIdleTimeoutMs">>;
 
 export interface AssembleDeps {
   credentials: Credentials;
@@ -80,18 +84,15 @@ export interface RunningProxy {
   shutdown(graceMs: number): Promise<void>;
 }
 
+/**
+ * The proxy of the default (operator) identity mode: one session, of `deps.credentials`. Listens
+ * when it resolves; the session logs in at its first use or at `session.start()`.
+ * @throws ProxyError LISTEN_FAILED, COOKIE_FILE (after closing whatever it had opened).
+ */
 export async function assemble(settings: ProxySettings, deps: AssembleDeps): Promise<RunningProxy> {
   const clock = deps.clock ?? systemClock;
   const { log } = deps;
-  const upstream = createUpstream({
-    api: settings.api,
-    ca: settings.ca,
-    insecureSkipTlsVerify: settings.insecureSkipTlsVerify,
-    // HTTPS_PROXY / HTTP_PROXY / NO_PROXY; with no env (the built-in simulator) the API is direct.
-    env: deps.env,
-  });
-  const route = routeLogLine(upstream.route);
-  if (route) log.info(...route);
+  const upstream = openUpstream(settings, deps);
   const session = new SessionManager({
     auth: createAuthClient(upstream, Math.min(settings.upstreamTimeoutMs, 30_000)),
     credentials: deps.credentials,
@@ -100,8 +101,6 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
     policy: deps.policy,
     loginGuard: loginGuardFor(settings, log),
   });
-  let listening: Listening | undefined;
-  let admin: Listening | undefined;
   // From here on, a failed start (a port is taken, the cookie file unreadable) closes what it
   // opened: a listener already bound, the upstream agent and any resume in flight.
   try {
@@ -117,11 +116,66 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
       clock,
       log: log.child({ component: "session" }),
     });
-    const metrics = createMetrics(session, { processMetrics: deps.processMetrics });
+    const running = await wire(settings, deps, upstream, {
+      sessionFor: () => session,
+      // Clients that log in themselves get a placeholder; only the operator's credentials pass.
+      gate: operatorGate(session, deps.credentials, clock),
+      control: { snapshot: () => session.snapshot() },
+      metrics: createMetrics(session, { processMetrics: deps.processMetrics }),
+      history,
+      stop: () => session.stop(),
+    });
+    return { ...running, session };
+  } catch (err) {
+    session.stop();
+    upstream.close();
+    throw err;
+  }
+}
+
+/** The client of the API for one proxy, with its route (direct or through HTTPS_PROXY) logged. */
+export function openUpstream(settings: ProxySettings, deps: Pick<AssembleDeps, "env" | "log">): Upstream {
+  const upstream = createUpstream({
+    api: settings.api,
+    ca: settings.ca,
+    insecureSkipTlsVerify: settings.insecureSkipTlsVerify,
+    // HTTPS_PROXY / HTTP_PROXY / NO_PROXY; with no env (the built-in simulator) the API is direct.
+    env: deps.env,
+  });
+  const route = routeLogLine(upstream.route);
+  if (route) deps.log.info(...route);
+  return upstream;
+}
+
+/** What differs between the identity modes; wire() builds everything else the same way. */
+export interface ModeParts {
+  sessionFor(req: IncomingMessage): SessionHandle;
+  gate: SessionGate;
+  identify?: AppOptions["identify"];
+  control: Pick<ControlOptions, "snapshot" | "identities">;
+  metrics: Metrics;
+  history: SessionHistory;
+  /** Stops every session (after the drain, or when the start fails). */
+  stop(): void;
+}
+
+/** Forwarder, app and listeners around the mode's sessions; on failure closes the listeners it opened. */
+export async function wire(
+  settings: ProxySettings,
+  deps: Omit<AssembleDeps, "credentials">,
+  upstream: Upstream,
+  parts: ModeParts,
+): Promise<Omit<RunningProxy, "session">> {
+  const clock = deps.clock ?? systemClock;
+  const { log } = deps;
+  const { metrics, history } = parts;
+  let listening: Listening | undefined;
+  let admin: Listening | undefined;
+  try {
     const requestLog = log.child({ component: "proxy" });
     const forward = createForwarder({
       upstream,
-      sessionFor: () => session,
+      sessionFor: parts.sessionFor,
       maxReplayBytes: settings.maxReplayBytes,
       upstreamTimeoutMs: settings.upstreamTimeoutMs,
       insecureSkipTlsVerify: settings.insecureSkipTlsVerify,
@@ -137,8 +191,8 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
     let draining = false;
     const startedAt = clock.now();
     const httpLog = log.child({ component: "http" });
-    const control = {
-      snapshot: () => session.snapshot(),
+    const control: ControlOptions = {
+      ...parts.control,
       facts: () => ({
         version: VERSION,
         api: upstream.origin + upstream.basePath,
@@ -155,12 +209,8 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
       forward,
       ...control,
       guard: createGuard(settings),
-      // Clients that log in themselves get a placeholder; only the operator's credentials pass.
-      sessionEndpoint: createSessionEndpoints({
-        gate: operatorGate(session, deps.credentials, clock),
-        log: requestLog,
-        registry: metrics.registry,
-      }),
+      sessionEndpoint: createSessionEndpoints({ gate: parts.gate, log: requestLog, registry: metrics.registry }),
+      identify: parts.identify,
     });
     const limits = limitsFor(settings.upstreamTimeoutMs, deps.serverLimits);
     listening = await listen(app, settings.listen, limits, httpLog);
@@ -176,7 +226,6 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
     const main = listening;
     return {
       url: main.url,
-      session,
       upstream,
       listening: main,
       admin,
@@ -200,14 +249,13 @@ export async function assemble(settings: ProxySettings, deps: AssembleDeps): Pro
         });
         // The admin listener closes last, so probes see readiness 503 for the whole drain.
         await admin?.drain(graceMs);
-        session.stop();
+        parts.stop();
         upstream.close();
       },
     };
   } catch (err) {
     await listening?.drain(0);
-    session.stop();
-    upstream.close();
+    await admin?.drain(0);
     throw err;
   }
 }

@@ -18,6 +18,7 @@ export type ErrorCode =
   | "FORBIDDEN_ORIGIN"
   | "FORBIDDEN_TARGET"
   | "BAD_REQUEST"
+  | "TOO_MANY_LOGINS"
   | "NOT_READY"
   | "LISTEN_FAILED"
   | "INTERNAL";

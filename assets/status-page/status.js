@@ -68,7 +68,7 @@
   }
 
   function tick() {
-    if (!status) return;
+    if (!status || !status.session) return;
     const s = status.session;
     setCountdown("token-left", time(s.tokenExpiresAt), 5 * 60000);
     setCountdown("session-left", time(s.sessionExpiresAt), 15 * 60000);
@@ -76,8 +76,27 @@
     $("next-at").textContent = next === undefined ? "" : `in ${span(next - serverNow())}, at ${clock(next)}`;
   }
 
+  /** Client identity mode: counts only; no identity's user or times are shown (issue 9). */
+  function renderIdentities(st) {
+    const n = st.identities;
+    const draining = st.proxy.draining;
+    $("state").textContent = draining ? "shutting down" : "client mode";
+    $("state").className = `badge ${draining ? "warn" : "ok"}`;
+    $("api").textContent = st.proxy.api;
+    $("version").textContent = `v${st.proxy.version}`;
+    $("reason").hidden = true;
+    $("user").textContent = `${n.held} of ${n.max} identities`;
+    $("since").textContent = `${n.logins.ok} logged in, ${n.logins.rejected + n.logins.refused} wrong passwords`;
+    for (const id of ["token-left", "session-left", "next-action"]) $(id).textContent = "per identity";
+    $("token-at").textContent = "each client's own session";
+    $("session-at").textContent =
+      `${n.evictions["session-end"]} ended, ${n.evictions.idle} idle, ${n.evictions.size} made room`;
+    $("next-at").textContent = "";
+  }
+
   function renderStatus(st) {
     status = st;
+    if (st.identities) return renderIdentities(st);
     const s = st.session;
     const badge = $("state");
     const draining = st.proxy.draining;

@@ -11,6 +11,8 @@ export interface Outcome {
   code?: string;
   reference?: boolean;
   expected: number;
+  /** The client-side error when no answer came (ECONNRESET, client timeout, …). */
+  error?: string;
 }
 
 export type Cause =
@@ -88,8 +90,8 @@ export function balance(input: {
     }
     const cause = causeOf(o, input.maxReplayBytes);
     failures[cause] = (failures[cause] ?? 0) + 1;
-    if (cause === "unexplained" && unexplained.length < 20)
-      unexplained.push(`${o.method} ${o.bodyBytes} B body: ${o.status}${o.code ? ` ${o.code}` : ""}`);
+    if ((cause === "unexplained" || cause === "no answer") && unexplained.length < 20)
+      unexplained.push(`${o.method} ${o.bodyBytes} B body: ${o.status || o.error}${o.code ? ` ${o.code}` : ""}`);
   }
   const answered = outcomes.filter((o) => o.status !== 0).length;
   const problems: string[] = [];

@@ -4,7 +4,8 @@
 import { readPasswordFile } from "../session/credentials.js";
 import { promptPassword } from "./prompt.js";
 import { errorMessage } from "../errors.js";
-import { checkComputeUser, parseOptions } from "../config/options.js";
+import { parseOptions } from "../config/options.js";
+import { checkComputeUser } from "../config/values.js";
 import { AuthFailure, isTimeout } from "../session/api-auth.js";
 import { maskSecrets } from "../secrets.js";
 import { VERSION } from "../version.js";

@@ -6,15 +6,8 @@ import { DEFAULT_SESSION_TTL_MS, expiryOf, type IssuedCookie } from "../session/
 import { writeCookieFile } from "../session/cookie-file.js";
 import { untilAborted } from "./interrupt.js";
 import { createUpstream } from "../upstream/upstream.js";
-import {
-  checkParentDirectory,
-  checkApiRoot,
-  parseDuration,
-  parseHttpUrl,
-  type OptionTable,
-  type Parsed,
-  readCaFile,
-} from "../config/options.js";
+import { checkParentDirectory, checkApiRoot, parseDuration, parseHttpUrl, readCaFile } from "../config/values.js";
+import type { OptionTable, Parsed } from "../config/options.js";
 
 export const API_OPTIONS = {
   api: { type: "string", env: ["OPC_API", "OPC_ENDPOINT"] },

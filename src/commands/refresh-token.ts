@@ -2,7 +2,8 @@
 // cookie file with GET /refresh/ and prints the new `export OPC_COOKIE='<value>'` for `eval`.
 
 import { errorMessage } from "../errors.js";
-import { parseHttpUrl, parseOptions } from "../config/options.js";
+import { parseOptions } from "../config/options.js";
+import { parseHttpUrl } from "../config/values.js";
 import { AuthFailure, isTimeout } from "../session/api-auth.js";
 import { maskSecrets } from "../secrets.js";
 import { decodeClaims } from "../session/cookie.js";

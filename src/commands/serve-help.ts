@@ -18,8 +18,8 @@ Options (a flag beats its environment variable):
   --listen HOST:PORT|unix:PATH
                             where to listen; env OPC_PROXY_LISTEN; default 127.0.0.1:8080
   --admin-listen HOST:PORT|unix:PATH
-                            also serve /-/healthz, /-/readyz, /-/metrics and /-/status (never forwards)
-                            here, e.g. 0.0.0.0:9090 for Kubernetes probes and Prometheus while the proxy
+                            also serve the control endpoints (/-/healthz, /-/readyz, /-/metrics, /-/status)
+                            and the status page (/-/, /-/events, /-/assets/*) here, never forwarding, e.g. 0.0.0.0:9090 for Kubernetes probes and Prometheus while the proxy
                             stays on loopback; accepts any IP address as Host; env OPC_PROXY_ADMIN_LISTEN
   --cookie-file PATH        keep a Netscape cookie file (mode 600) up to date for curl -b and other
                             tools, and reuse a still-valid cookie from it at start; env OPC_PROXY_COOKIE_FILE
@@ -40,6 +40,13 @@ Options (a flag beats its environment variable):
                             env OPC_PROXY_INSECURE_SKIP_TLS_VERIFY=true
   --no-rewrite-uris         leave the API's absolute URIs (JSON "uri" fields, Location) as the API sent them
                             instead of pointing them at the proxy; env OPC_PROXY_REWRITE_URIS=false
+  --identity-mode MODE      operator (default): one session, of --user; client: each client logs in itself
+                            (POST /authenticate/ gets a handle) or sends HTTP Basic, and gets its own
+                            session; env OPC_PROXY_IDENTITY_MODE
+  --max-identities N        client mode: most identities held at once; env OPC_PROXY_MAX_IDENTITIES; default 100
+  --identity-idle-timeout DUR
+                            client mode: an identity without requests for DUR goes;
+                            env OPC_PROXY_IDENTITY_IDLE_TIMEOUT; default 30m
   --max-replay-bytes SIZE   request bodies up to SIZE are kept to replay after a 401; larger ones
                             stream through without retry; env OPC_PROXY_MAX_REPLAY_BYTES; default 1MiB
   --upstream-timeout DUR    give up (504) when the API sends nothing for DUR; env OPC_PROXY_UPSTREAM_TIMEOUT;
@@ -56,7 +63,8 @@ Options (a flag beats its environment variable):
   -h, --help                show this help
   --version                 show the version
 
-Control endpoints (never forwarded): /-/healthz, /-/readyz, /-/status, /-/metrics.
+Control endpoints (never forwarded): /-/healthz, /-/readyz, /-/status, /-/metrics, /-/events, and the
+status page at /-/ (a browser).
 Every response carries X-Request-Id (the client's when sane, else a new one), also sent to the API.
 The API is reached through HTTPS_PROXY / HTTP_PROXY unless NO_PROXY matches it (a loopback API never is).
 Exit codes: 0 success (also after a clean drain on SIGTERM), 1 runtime failure, 2 bad usage.

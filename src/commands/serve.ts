@@ -3,6 +3,7 @@
 // single shutdown path: drain on SIGTERM, then close everything.
 
 import { assemble } from "../assemble.js";
+import { assembleClientMode } from "../assemble-clients.js";
 import { loadConfig, type Config } from "../config/serve.js";
 import { fileCredentials, staticCredentials, type Credentials } from "../session/credentials.js";
 import { promptPassword } from "./prompt.js";
@@ -33,8 +34,9 @@ export const serve: Command = async (argv, io) => {
     throw err;
   }
   const terminal = isTerminal(io.stderr);
+  const format = chooseLogFormat(config.logFormat, terminal);
   const log =
-    chooseLogFormat(config.logFormat, terminal) === "text"
+    format === "text"
       ? createLogger(config.logLevel, textDestination({ colorize: terminal && !io.env.NO_COLOR }))
       : createLogger(config.logLevel);
   try {
@@ -45,14 +47,19 @@ export const serve: Command = async (argv, io) => {
       return EXIT_INTERRUPTED;
     }
     const code = exitCodeOf(err);
-    log.fatal({ event: "fatal", code: err instanceof ProxyError ? err.code : undefined }, errorMessage(err));
-    log.flush();
+    // One line for people (below) always; a JSON fatal line too for log collectors, but not as text
+    // on the same stderr, where it would print the same message twice.
+    if (format === "json") {
+      log.fatal({ event: "fatal", code: err instanceof ProxyError ? err.code : undefined }, errorMessage(err));
+      log.flush();
+    }
     io.stderr.write(`opc-auth-proxy serve: ${errorMessage(err)}\n`);
     return code;
   }
 };
 
 async function run(config: Readonly<Config>, io: CommandIO, log: Logger, terminal: boolean): Promise<number> {
+  if (config.identityMode === "client") return runClientMode(config, io, log);
   let sim: RunningSimulator | undefined;
   let api = config.api;
   let credentials: Credentials;
@@ -136,6 +143,70 @@ async function run(config: Readonly<Config>, io: CommandIO, log: Logger, termina
     );
   }
 
+  await untilStopped(proxy, config, io, log);
+  await sim?.close();
+  log.info({ event: "stopped" }, "stopped");
+  log.flush();
+  return EXIT_OK;
+}
+
+/**
+ * `--identity-mode client`: no session of its own; each client logs in with its own credentials.
+ * With no --api, the built-in simulator's demo user is the one to log in as.
+ */
+async function runClientMode(config: Readonly<Config>, io: CommandIO, log: Logger): Promise<number> {
+  const sim = config.api
+    ? undefined
+    : await startSimulator({
+        users: [{ user: DEMO_USER, password: DEMO_PASSWORD }],
+        logger: log.child({ component: "simulator" }),
+      });
+  const api = config.api ?? new URL(sim!.url);
+  const proxy = await assembleClientMode(
+    { ...config, api },
+    { log, processMetrics: true, env: sim ? undefined : io.env },
+  ).catch(async (err: unknown) => {
+    await sim?.close();
+    throw err;
+  });
+  if (sim && proxy.url.startsWith("http:")) sim.simulator.publicUrl = proxy.url;
+  if (config.listen.kind === "tcp" && !isLoopbackHost(config.listen.host)) {
+    log.warn(
+      { event: "exposed", listen: config.listenText },
+      `listening on ${config.listenText}, which is not loopback: handles and Basic passwords cross the network in clear text`,
+    );
+  }
+  log.info(
+    {
+      event: "listening",
+      url: proxy.url,
+      adminUrl: proxy.admin?.url,
+      api: proxy.upstream.origin,
+      identityMode: "client",
+      version: VERSION,
+    },
+    `listening on ${proxy.url} (client identity mode: each client logs in with its own credentials)`,
+  );
+  if (sim) {
+    io.stderr.write(
+      `\nopc-auth-proxy ${VERSION}: proxy on ${proxy.url} in client identity mode, fronting the built-in simulator.\n` +
+        `Try:  curl -u '${DEMO_USER}:${DEMO_PASSWORD}' -H 'Accept: application/oracle-compute-v3+json' ${proxy.url}/shape/\n\n`,
+    );
+  }
+  await untilStopped(proxy, config, io, log);
+  await sim?.close();
+  log.info({ event: "stopped" }, "stopped");
+  log.flush();
+  return EXIT_OK;
+}
+
+/** Serves until the abort signal, then (after --shutdown-delay) drains and closes `proxy`. */
+async function untilStopped(
+  proxy: { unready(): void; shutdown(graceMs: number): Promise<void> },
+  config: Readonly<Config>,
+  io: CommandIO,
+  log: Logger,
+): Promise<void> {
   await waitForAbort(io.signal);
   if (config.shutdownDelayMs > 0) {
     // Pods stop all containers at once: the app may still need the API while it shuts down, and
@@ -149,10 +220,6 @@ async function run(config: Readonly<Config>, io: CommandIO, log: Logger, termina
   }
   log.info({ event: "draining", graceMs: config.drainTimeoutMs }, "shutting down: finishing requests in flight");
   await proxy.shutdown(config.drainTimeoutMs);
-  await sim?.close();
-  log.info({ event: "stopped" }, "stopped");
-  log.flush();
-  return EXIT_OK;
 }
 
 async function credentialsFor(config: Readonly<Config>, io: CommandIO, log: Logger): Promise<Credentials> {

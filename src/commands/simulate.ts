@@ -2,8 +2,8 @@
 // Every flag is checked up front and all problems are reported at once, each naming its flag.
 
 import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import type { DestinationStream } from "pino";
+import { parseOptions, type OptionTable, type Parsed } from "../config/options.js";
 import { readPasswordFile } from "../session/credentials.js";
 import { errorMessage } from "../errors.js";
 import { parseListen, type ListenAddress } from "../net/addresses.js";
@@ -22,7 +22,9 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command, type CommandIO } from 
 const HELP = `Usage: opc-auth-proxy simulate [options]
 
 Runs a simulator of the Oracle Compute Cloud (Classic) API: login, refresh, nimbula cookies,
-sshkey/instance/shape/imagelist resources, and a control surface under /-/sim/.
+the resource kinds listed in the README's "Simulated kinds" table (instances, ssh keys, shapes,
+image lists, storage volumes, IP reservations, security lists and rules, …), and a control surface
+under /-/sim/.
 
   --listen HOST:PORT|unix:PATH  where to listen (default 127.0.0.1:8081)
   --user NAME                 an account, like /Compute-acme/jack.jones@example.com (repeatable)
@@ -52,24 +54,30 @@ Examples:
   curl -s -X POST localhost:8081/-/sim/revoke               # end every session
 `;
 
-export const STRING_FLAGS = [
-  "listen",
-  "user",
-  "users-file",
-  "password-file",
-  "token-ttl",
-  "session-ttl",
-  "public-url",
-  "cookie-format",
-  "max-objects",
-  "max-sessions",
-  "max-body-bytes",
-  "log-level",
-] as const;
+/** simulate's flags; none has an environment variable (the simulator is configured by its command line). */
+export const SIMULATE_OPTIONS = {
+  listen: { type: "string" },
+  user: { type: "string", multiple: true },
+  "users-file": { type: "string" },
+  "password-file": { type: "string" },
+  "token-ttl": { type: "string" },
+  "session-ttl": { type: "string" },
+  "public-url": { type: "string" },
+  "cookie-format": { type: "string" },
+  "max-objects": { type: "string" },
+  "max-sessions": { type: "string" },
+  "max-body-bytes": { type: "string" },
+  "log-level": { type: "string" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+} as const satisfies OptionTable;
 
-type Values = Partial<
-  Record<(typeof STRING_FLAGS)[number] | "help" | "version", string | boolean | Array<string | boolean>>
->;
+type Flag = keyof typeof SIMULATE_OPTIONS;
+
+/** The flags that take a value (older importers use this list). */
+export const STRING_FLAGS = (Object.keys(SIMULATE_OPTIONS) as Flag[]).filter(
+  (f) => SIMULATE_OPTIONS[f].type === "string",
+);
 
 interface Plan {
   listen: ListenAddress;
@@ -123,44 +131,13 @@ const describe = (l: ListenAddress): string => (l.kind === "unix" ? `unix:${l.pa
 
 /** Turns argv into a plan, "help", or every problem found (each naming its flag). */
 async function planFrom(argv: string[]): Promise<Plan | "help" | "version" | string[]> {
-  const problems: string[] = [];
-  // parseArgs would take the next flag as the missing value; catch that before it does.
-  const args = argv.filter((arg, i) => {
-    const flag = /^--([a-z-]+)$/.exec(arg)?.[1];
-    const next = argv[i + 1];
-    const missing =
-      (STRING_FLAGS as readonly string[]).includes(flag ?? "") && (next === undefined || next.startsWith("--"));
-    if (missing) problems.push(`${arg} needs a value`);
-    return !missing;
-  });
-  const { values, positionals } = parseArgs({
-    args,
-    options: {
-      ...Object.fromEntries(STRING_FLAGS.map((f) => [f, { type: "string", multiple: f === "user" }])),
-      help: { type: "boolean", short: "h" },
-      version: { type: "boolean" },
-    },
-    strict: false,
-    allowPositionals: true,
-  }) as { values: Values; positionals: string[] };
-  if (values.help === true) return "help";
-  if (values.version === true) return "version";
-
-  problems.push(...positionals.map((p) => `unexpected argument "${p}"`));
-  const known = new Set<string>([...STRING_FLAGS, "help", "version"]);
-  for (const name of Object.keys(values)) if (!known.has(name)) problems.push(`unknown flag --${name}`);
-
-  const str = (flag: (typeof STRING_FLAGS)[number]): string | undefined => {
-    const all = ([] as Array<string | boolean | undefined>).concat(values[flag]);
-    const v = all[all.length - 1];
-    if (v === undefined) return undefined;
-    if (typeof v !== "string" || v.startsWith("--")) {
-      problems.push(`--${flag} needs a value`);
-      return undefined;
-    }
-    return v;
-  };
-  const number = (flag: (typeof STRING_FLAGS)[number], integer: boolean): number | undefined => {
+  const p = parseOptions(argv, SIMULATE_OPTIONS, {});
+  if (p.flag("help")) return "help";
+  if (p.flag("version")) return "version";
+  // The same list: the checks below add theirs, so every problem is reported at once.
+  const problems = p.problems;
+  const str = (flag: Flag): string | undefined => p.get(flag)?.value;
+  const number = (flag: Flag, integer: boolean): number | undefined => {
     const text = str(flag);
     if (text === undefined) return undefined;
     const n = Number(text);
@@ -191,7 +168,7 @@ async function planFrom(argv: string[]): Promise<Plan | "help" | "version" | str
   if (!(LOG_LEVELS as readonly string[]).includes(level))
     problems.push(`--log-level must be one of ${LOG_LEVELS.join(", ")}, not "${level}"`);
 
-  const users = await usersFrom(values, str, problems);
+  const users = await usersFrom(p, problems);
 
   if (problems.length > 0) return problems;
   return {
@@ -213,17 +190,12 @@ async function planFrom(argv: string[]): Promise<Plan | "help" | "version" | str
 
 /** Collects accounts from --user, --users-file and password files, or the demo account when none is named. */
 async function usersFrom(
-  values: Values,
-  str: (flag: "users-file" | "password-file") => string | undefined,
+  p: Parsed,
   problems: string[],
 ): Promise<{ list: Array<{ user: string; password: string }>; demo: boolean }> {
   const named: Array<{ user: string; passwordFile?: string; where: string }> = [];
-  for (const u of ([] as Array<string | boolean | undefined>).concat(values.user)) {
-    if (u === undefined) continue;
-    if (typeof u !== "string" || u.startsWith("--")) problems.push("--user needs a value");
-    else named.push({ user: u, where: "--user" });
-  }
-  const usersFile = str("users-file");
+  for (const u of p.getAll("user")) named.push({ user: u.value, where: u.from });
+  const usersFile = p.get("users-file")?.value;
   if (usersFile !== undefined) {
     try {
       const lines = (await readFile(usersFile, "utf8")).split(/\r?\n/);
@@ -239,7 +211,7 @@ async function usersFrom(
       problems.push(`--users-file ${usersFile} cannot be read: ${errorMessage(err)}`);
     }
   }
-  const sharedFile = str("password-file");
+  const sharedFile = p.get("password-file")?.value;
   if (named.length === 0) {
     if (sharedFile !== undefined)
       problems.push("--password-file needs --user or --users-file to say whose password it is");

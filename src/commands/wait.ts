@@ -6,11 +6,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { errorMessage } from "../errors.js";
 import { printable } from "../printable.js";
 import { DEFAULT_LISTEN, originOf, parseListen } from "../net/addresses.js";
-import { parseDuration, parseOptions, type OptionTable } from "../config/options.js";
+import { parseOptions, type OptionTable } from "../config/options.js";
+import { parseDuration } from "../config/values.js";
 import { VERSION } from "../version.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command } from "./types.js";
 
-const USAGE = "Usage: opc-auth-proxy wait [--url URL] [--timeout SECONDS]";
+const USAGE = "Usage: opc-auth-proxy wait [--url URL] [--timeout DUR]";
 
 export const WAIT_HELP = `${USAGE}
 
@@ -20,7 +21,7 @@ API is held), then exits 0. On timeout, exits 1 with the last reason the proxy g
 Options:
   --url URL                 the proxy: http://HOST:PORT, HOST:PORT or unix:PATH (a path in the URL replaces
                             /-/readyz); default: OPC_PROXY_LISTEN, else ${DEFAULT_LISTEN}
-  --timeout SECONDS         give up after this long: 30, 500ms, 30s, 2m (default 30s)
+  --timeout DUR             give up after this long: 5s, 500ms, 2m, or plain seconds (default 30s)
   -h, --help                show this help
   --version                 show the version
 
@@ -30,7 +31,7 @@ Examples:
   opc-auth-proxy serve & opc-auth-proxy wait && curl http://127.0.0.1:8080/shape/
   opc-auth-proxy wait --url unix:/run/opc/proxy.sock --timeout 60
   # docker compose: healthcheck: { test: ["CMD", "opc-auth-proxy", "wait", "--timeout", "5s"] }
-  # Kubernetes native sidecar (holds the app containers until the proxy is ready):
+  # Kubernetes native sidecar without --admin-listen (with one, an httpGet probe of /-/readyz is lighter):
   #   startupProbe: { exec: { command: ["opc-auth-proxy", "wait", "--timeout", "5s"] }, failureThreshold: 60 }
 `;
 

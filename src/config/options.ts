@@ -1,10 +1,11 @@
-// Owns the mechanics shared by every command's configuration: flags parsed with node:util, the
-// environment variables behind each flag (a flag beats a variable), and value parsers whose
-// errors name the flag or variable to fix.
+// Owns the mechanics shared by every command's configuration: flags read token by token (every
+// problem reported, not just the first), the environment variables behind each flag (a flag beats
+// a variable), and the value parsers (values.ts) re-exported for older importers.
 
-import { readFile, stat } from "node:fs/promises";
-import { dirname } from "node:path";
 import { parseArgs } from "node:util";
+
+// Older importers take the value parsers from here; new code imports ./values.js.
+export * from "./values.js";
 
 export interface OptionSpec {
   type: "string" | "boolean";
@@ -22,40 +23,24 @@ export interface Parsed {
   getAll(name: string): Array<{ value: string; from: string }>;
   flag(name: string): boolean;
   positionals: string[];
+  /** Every problem found, each naming its flag, argument or variable; later checks add theirs here. */
   problems: string[];
 }
 
+/**
+ * Reads `argv` against `table`, with `env` behind each flag. Never throws: unknown options, values
+ * missing or given to a boolean, and stray arguments (unless `allowPositionals`) each become one
+ * entry of `problems`, so `--token-ttl -5 --bogus` reports both. A repeated flag keeps its last
+ * value unless the spec says `multiple`.
+ */
 export function parseOptions(
   argv: string[],
   table: OptionTable,
   env: NodeJS.ProcessEnv,
   allowPositionals = false,
 ): Parsed {
-  const problems: string[] = [];
-  let values: Record<string, string | boolean | Array<string | boolean> | undefined> = {};
-  let positionals: string[] = [];
-  const options: Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }> = {};
-  for (const [name, spec] of Object.entries(table)) {
-    options[name] = {
-      type: spec.type,
-      ...(spec.multiple ? { multiple: true } : {}),
-      ...(spec.short ? { short: spec.short } : {}),
-    };
-  }
-  try {
-    const r = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
-    values = r.values as typeof values;
-    positionals = r.positionals;
-  } catch (err) {
-    problems.push(cleanParseError(err));
-    // Parse again leniently so the other flags are still checked and reported in the same run.
-    const r = parseArgs({ args: argv, options, strict: false, allowPositionals: true });
-    values = r.values as typeof values;
-    positionals = r.positionals;
-  }
-  if (!allowPositionals && positionals.length > 0) {
-    problems.push(`unexpected argument "${positionals[0]}"; see --help`);
-  }
+  const { values, positionals, problems } = scan(argv, table);
+  if (!allowPositionals) for (const p of positionals) problems.push(`unexpected argument "${p}"; see --help`);
   const envValue = (name: string): { value: string; from: string } | undefined => {
     for (const v of table[name]?.env ?? []) {
       const val = env[v];
@@ -65,15 +50,12 @@ export function parseOptions(
   };
   return {
     get(name) {
-      const v = values[name];
-      const last = Array.isArray(v) ? v[v.length - 1] : v;
+      const last = values.get(name)?.at(-1);
       if (typeof last === "string") return { value: last, from: `--${name}` };
       return envValue(name);
     },
     getAll(name) {
-      const v = values[name];
-      const list = Array.isArray(v) ? v : v === undefined ? [] : [v];
-      const fromFlags = list
+      const fromFlags = (values.get(name) ?? [])
         .filter((x): x is string => typeof x === "string")
         .map((value) => ({ value, from: `--${name}` }));
       if (fromFlags.length > 0) return fromFlags;
@@ -87,8 +69,7 @@ export function parseOptions(
         : [];
     },
     flag(name) {
-      const v = values[name];
-      if (v === true) return true;
+      if (values.get(name)?.includes(true)) return true;
       const e = envValue(name);
       if (e === undefined) return false;
       if (/^(1|true|yes|on)$/i.test(e.value)) return true;
@@ -102,157 +83,61 @@ export function parseOptions(
   };
 }
 
-function cleanParseError(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  // node:util's messages mention "To specify a positional argument…", which is noise here.
-  return `${msg.split(". To specify")[0]!.replace(/\.$/, "")}; see --help`;
-}
-
-/** "30", "30s", "500ms", "2m", "1h" → milliseconds (a bare number is seconds); zero only with `allowZero`. */
-export function parseDuration(
-  text: string,
-  from: string,
-  problems: string[],
-  opts: { allowZero?: boolean } = {},
-): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(text);
-  if (!m) {
-    problems.push(`${from}: "${text}" is not a duration; use seconds (30) or 500ms, 30s, 2m, 1h`);
-    return undefined;
-  }
-  const n = Number(m[1]);
-  const unit = (m[2] ?? "s").toLowerCase();
-  const ms = n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as Record<string, number>)[unit]!;
-  if (ms <= 0 && !(opts.allowZero && ms === 0)) {
-    problems.push(`${from}: must be greater than zero`);
-    return undefined;
-  }
-  return Math.round(ms);
-}
-
-/** "1048576", "1MiB", "512KiB", "1M", "1MB" → bytes (binary multiples for K/M/G). */
-export function parseSize(text: string, from: string, problems: string[]): number | undefined {
-  const m = /^\s*(\d+)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?\s*$/i.exec(text);
-  if (!m) {
-    problems.push(`${from}: "${text}" is not a size; use bytes (1048576) or 512KiB, 1MiB, 1GiB`);
-    return undefined;
-  }
-  const mult = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(m[2] ?? "b")[0]!.toLowerCase() as "b" | "k" | "m" | "g"];
-  return Number(m[1]) * mult;
-}
-
-/** An http(s) URL without credentials, query or fragment. */
-export function parseHttpUrl(text: string, from: string, problems: string[]): URL | undefined {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    problems.push(`${from}: "${text}" is not a URL; use https://compute.<region>.oraclecloud.com`);
-    return undefined;
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    problems.push(`${from}: "${text}" must start with https:// (or http:// for a local simulator)`);
-    return undefined;
-  }
-  if (url.username || url.password) {
-    problems.push(`${from}: do not put credentials in the URL; use --user and --password-file`);
-    return undefined;
-  }
-  if (url.search || url.hash) {
-    problems.push(`${from}: "${text}" must not have a query or fragment`);
-    return undefined;
-  }
-  return url;
+interface Scanned {
+  values: Map<string, Array<string | true>>;
+  positionals: string[];
+  problems: string[];
 }
 
 /**
- * The API lives at the root of its host: every Compute API path (/authenticate/, /instance/…) and
- * every `uri` it returns starts there. A path in --api would be sent in front of each of them, and
- * a wrong one answers 401 like a wrong password, counting toward the account's lockout; so it is
- * refused here, naming what to write instead.
+ * node:util's parseArgs in strict mode stops at the first problem, and in loose mode takes the next
+ * flag as a missing value (`--token-ttl --bogus`). So a string flag is first paired with its value
+ * here, then the rest is tokenised loosely and each token checked against the table.
  */
-export function checkApiRoot(url: URL, from: string, problems: string[]): void {
-  if (url.pathname === "/" || url.pathname === "") return;
-  problems.push(
-    `${from}: "${url.href}" has a path (${url.pathname}); the Compute API is served at the root of its host, so give the origin alone: ${url.origin}`,
+function scan(argv: readonly string[], table: OptionTable): Scanned {
+  const problems: string[] = [];
+  const byShort = new Map(Object.entries(table).flatMap(([name, s]) => (s.short ? [[s.short, name] as const] : [])));
+  const isFlag = (arg: string) => arg.startsWith("--") || (arg.length === 2 && byShort.has(arg[1]!));
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") {
+      args.push(...argv.slice(i));
+      break;
+    }
+    const name = /^--([^=]+)$/.exec(arg)?.[1] ?? (/^-[^-]$/.test(arg) ? byShort.get(arg[1]!) : undefined);
+    const next = argv[i + 1];
+    if (name === undefined || table[name]?.type !== "string" || (next !== undefined && !/^-./.test(next))) {
+      args.push(arg);
+      continue;
+    }
+    if (next === undefined || isFlag(next)) {
+      problems.push(`${arg} needs a value; see --help`);
+    } else {
+      // "-5": meant as the value, but it reads like an option; say how to write it.
+      problems.push(`${arg} needs a value; to give one that starts with a dash, write ${arg}=${next}`);
+      i++;
+    }
+  }
+
+  const options = Object.fromEntries(
+    Object.entries(table).map(([name, s]) => [name, { type: s.type, ...(s.short ? { short: s.short } : {}) }]),
   );
-}
-
-/** A boolean environment variable (true/false, 1/0, yes/no, on/off); `fallback` when unset or empty. */
-export function parseBoolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean, problems: string[]): boolean {
-  const value = env[name];
-  if (value === undefined || value === "") return fallback;
-  if (/^(1|true|yes|on)$/i.test(value)) return true;
-  if (/^(0|false|no|off)$/i.test(value)) return false;
-  problems.push(`${name}: "${value.slice(0, 40)}" is not a boolean; use true or false`);
-  return fallback;
-}
-
-/**
- * The two-part Compute user name: /Compute-<identity domain or service instance id>/<user>; the
- * user part may hold further `/` but never ends with one (the API's names never do).
- */
-export const COMPUTE_USER = /^\/Compute-[^/\s]+\/\S*[^\s/]$/;
-
-export function checkComputeUser(user: string, from: string, problems: string[]): void {
-  // The API compares user names byte for byte: /compute-acme/… is another, unknown, user.
-  if (/^\/compute-/i.test(user) && !user.startsWith("/Compute-")) {
-    problems.push(
-      `${from}: "${user}": the prefix is case-sensitive; write /Compute-${user.slice("/compute-".length)} (capital C)`,
-    );
-    return;
+  const { tokens } = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
+  const values = new Map<string, Array<string | true>>();
+  const positionals: string[] = [];
+  for (const t of tokens) {
+    if (t.kind === "positional") positionals.push(t.value);
+    if (t.kind !== "option") continue;
+    const spec = Object.hasOwn(table, t.name) ? table[t.name] : undefined;
+    if (!spec) problems.push(`Unknown option '${t.rawName}'; see --help`);
+    else if (spec.type === "boolean" && t.value !== undefined)
+      problems.push(`${t.rawName} does not take a value; see --help`);
+    else if (spec.type === "string" && t.value === undefined) problems.push(`${t.rawName} needs a value; see --help`);
+    else {
+      const list = values.get(t.name) ?? [];
+      values.set(t.name, spec.multiple ? [...list, t.value ?? true] : [t.value ?? true]);
+    }
   }
-  if (user.endsWith("/") && COMPUTE_USER.test(user.replace(/\/+$/, ""))) {
-    problems.push(`${from}: "${user}" ends with /; the user name is ${user.replace(/\/+$/, "")}`);
-    return;
-  }
-  if (!COMPUTE_USER.test(user)) {
-    problems.push(
-      `${from}: "${user}" is not a Compute user; use the two-part form /Compute-<identity domain>/<user>, e.g. /Compute-acme/jack.jones@example.com`,
-    );
-  }
-}
-
-/** Reads a PEM CA bundle named by `opt` (say --ca-file); problems name the flag and the file. */
-export async function readCaFile(
-  opt: { value: string; from: string } | undefined,
-  problems: string[],
-): Promise<string | undefined> {
-  if (!opt) return undefined;
-  try {
-    const ca = await readFile(opt.value, "utf8");
-    if (!ca.includes("-----BEGIN CERTIFICATE-----"))
-      problems.push(`${opt.from}: ${opt.value} holds no PEM certificate`);
-    return ca;
-  } catch (err) {
-    problems.push(`${opt.from}: cannot read ${opt.value}: ${fileProblem(err)}`);
-    return undefined;
-  }
-}
-
-/** A file-system error in words, without the raw `ENOENT: …, open '…'` text. */
-export function fileProblem(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === "ENOENT") return "no such file";
-  if (code === "EACCES" || code === "EPERM") return "permission denied";
-  if (code === "EISDIR") return "it is a directory, not a file";
-  if (code === "ENOTDIR") return "a part of the path is not a directory";
-  return (err as Error).message;
-}
-
-/**
- * Checks that the directory of a file to be written (say --cookie-file) exists, so the mistake is
- * reported at start-up rather than at the first write, maybe hours later.
- */
-export async function checkParentDirectory(opt: { value: string; from: string } | undefined, problems: string[]) {
-  if (!opt) return;
-  const dir = dirname(opt.value);
-  try {
-    if (!(await stat(dir)).isDirectory())
-      problems.push(`${opt.from}: ${dir} (the directory of ${opt.value}) is not a directory`);
-  } catch (err) {
-    problems.push(
-      `${opt.from}: the directory ${dir} of ${opt.value} cannot be used: ${fileProblem(err)}; create it first`,
-    );
-  }
+  return { values, positionals, problems };
 }

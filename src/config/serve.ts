@@ -9,6 +9,8 @@ import { DEFAULT_LISTEN, parseListen, type ListenAddress } from "../net/addresse
 export { DEFAULT_LISTEN };
 import { LOG_LEVELS, type LogLevel } from "../log.js";
 import { parseLogFormat, type LogFormat } from "../log-format.js";
+import { hintListenForm } from "./listen-hint.js";
+import { parseOptions, type OptionTable } from "./options.js";
 import {
   checkApiRoot,
   checkComputeUser,
@@ -16,11 +18,10 @@ import {
   parseBoolean,
   parseDuration,
   parseHttpUrl,
-  parseOptions,
   parseSize,
-  type OptionTable,
   readCaFile,
-} from "./options.js";
+} from "./values.js";
+import { IDENTITY_OPTIONS, identitySettings, type IdentitySettings } from "./identity.js";
 
 export const SERVE_OPTIONS = {
   api: { type: "string", env: ["OPC_API", "OPC_ENDPOINT"] },
@@ -42,6 +43,7 @@ export const SERVE_OPTIONS = {
   "insecure-skip-tls-verify": { type: "boolean", env: ["OPC_PROXY_INSECURE_SKIP_TLS_VERIFY"] },
   // Read with its variable OPC_PROXY_REWRITE_URIS, whose sense is the opposite (true: rewrite).
   "no-rewrite-uris": { type: "boolean" },
+  ...IDENTITY_OPTIONS,
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const satisfies OptionTable;
@@ -49,7 +51,7 @@ export const SERVE_OPTIONS = {
 export type PasswordSource =
   { kind: "file"; path: string } | { kind: "prompt" } | { kind: "value"; value: string; from: string };
 
-export interface Config {
+export interface Config extends IdentitySettings {
   /** Undefined: no API configured, so `serve` fronts the built-in simulator. */
   api: URL | undefined;
   user: string | undefined;
@@ -129,7 +131,23 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
     password = { kind: "value", value: envPassword, from: "OPC_PASSWORD" };
   }
 
-  if (apiOpt) {
+  const cookieFile = p.get("cookie-file")?.value;
+  const identity = identitySettings(
+    p,
+    [
+      userOpt?.from,
+      fileOpt?.from,
+      envPassword && !fileOpt ? "OPC_PASSWORD" : undefined,
+      p.get("cookie-file")?.from,
+      p.get("state-file")?.from,
+    ],
+    problems,
+  );
+  const clientMode = identity.identityMode === "client";
+
+  if (clientMode) {
+    // Each client brings its own credentials; identitySettings reported any operator credential.
+  } else if (apiOpt) {
     if (!userOpt) problems.push("--user (OPC_USER) is required with --api: the two-part /Compute-<domain>/<user> name");
     if (!password)
       problems.push("--password-file (OPC_PASSWORD_FILE) is required with --api: a file of mode 600, or - to prompt");
@@ -186,7 +204,6 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
 
   const ca = await readCaFile(p.get("ca-file"), problems);
 
-  const cookieFile = p.get("cookie-file")?.value;
   await checkParentDirectory(p.get("cookie-file"), problems);
   const stateFile = p.get("state-file")?.value;
 
@@ -215,6 +232,7 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
       ca,
       insecureSkipTlsVerify,
       rewriteUris,
+      ...identity,
     }),
   };
 }
@@ -233,28 +251,5 @@ function parseOrigin(text: string): string | undefined {
     return new URL(text).origin;
   } catch {
     return undefined;
-  }
-}
-
-/** Flags other proxies use for the address: --port 8090, --address 0.0.0.0, --host, --bind. */
-const ADDRESS_FLAGS = /^--(port|address|addr|host|bind)(=|$)/;
-
-/** Adds to "Unknown option '--port'" the --listen form that does what was meant. */
-function hintListenForm(argv: readonly string[], problems: string[]): void {
-  for (let i = 0; i < problems.length; i++) {
-    const flag = /Unknown option '(--[\w-]+)'/.exec(problems[i]!)?.[1];
-    if (!flag || !ADDRESS_FLAGS.test(flag)) continue;
-    const at = argv.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
-    const given = argv[at]?.includes("=") ? argv[at]!.split("=")[1] : argv[at + 1];
-    const example = /^port$/.test(flag.slice(2))
-      ? `--listen 127.0.0.1:${given ?? "8080"}`
-      : `--listen ${given && !given.startsWith("-") ? given : "127.0.0.1"}:8080`;
-    if (!argv[at]!.includes("=") && given !== undefined) {
-      // The flag's value was read as a stray argument: one problem is enough.
-      const stray = problems.indexOf(`unexpected argument "${given}"; see --help`);
-      if (stray > i) problems.splice(stray, 1);
-    }
-    problems[i] =
-      `${problems[i]!.replace(/; see --help$/, "")}; the address and port go together in --listen HOST:PORT, e.g. ${example} (env OPC_PROXY_LISTEN)`;
   }
 }

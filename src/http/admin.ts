@@ -48,7 +48,7 @@ export function createAdminApp(opts: AdminAppOptions): App {
 function notForwarded(env: HttpBindings): Response {
   const target = (env.incoming.url ?? "").split("?")[0]!;
   const body = {
-    message: `${env.incoming.method} ${target.slice(0, 100)} is not served here: the admin listener (--admin-listen) answers only /-/healthz, /-/readyz, /-/metrics and /-/status and never forwards; send API requests to the proxy's --listen address`,
+    message: `${env.incoming.method} ${target.slice(0, 100)} is not served here: the admin listener (--admin-listen) answers only /-/healthz, /-/readyz, /-/metrics, /-/status and the status page (/-/, /-/events, /-/assets/*) and never forwards; send API requests to the proxy's --listen address`,
     code: "BAD_REQUEST",
     requestId: requestIdOf(env.incoming),
   };

@@ -9,7 +9,7 @@ import { getRequestListener } from "@hono/node-server";
 import { ProxyError } from "../errors.js";
 import { originOf, type ListenAddress } from "../net/addresses.js";
 import { silentLogger, type Logger } from "../log.js";
-import type { App } from "./app.js";
+import { directRouteOf, type App } from "./app.js";
 import { closeWhenIdle } from "./close-when-idle.js";
 import { onClientError, onConnect, requestErrorResponse } from "./socket-replies.js";
 import { assignRequestId } from "./request-id.js";
@@ -89,15 +89,21 @@ export async function listen(
     requireHostHeader: false,
   });
   const closing = closeWhenIdle(server);
-  const handle = withRequestId(
-    getRequestListener(app.fetch, {
-      autoCleanupIncoming: false,
-      overrideGlobalObjects: false,
-      errorHandler: (err) => requestErrorResponse(err, log),
-    }),
-  );
+  const viaApp = getRequestListener(app.fetch, {
+    autoCleanupIncoming: false,
+    overrideGlobalObjects: false,
+    errorHandler: (err) => requestErrorResponse(err, log),
+  });
+  const handle = withRequestId(viaApp);
+  const direct = directRouteOf(app);
   server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
     closing.track(res);
+    if (direct) {
+      assignRequestId(req, res);
+      if (direct(req, res)) return;
+      void viaApp(req, res);
+      return;
+    }
     void handle(req, res);
   });
   server.timeout = limits.idleTimeoutMs;

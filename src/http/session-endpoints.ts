@@ -8,6 +8,7 @@ import { Counter, type Registry } from "prom-client";
 import type { Logger } from "../log.js";
 import { COOKIE_NAME, nimbulaFromCookieHeader } from "../session/cookie.js";
 import type { GateAnswer, SessionGate } from "../session/operator-gate.js";
+import { sessionPathOf } from "./session-path.js";
 
 export interface SessionEndpointsOptions {
   gate: SessionGate;
@@ -20,13 +21,18 @@ export interface SessionEndpointsOptions {
 /** Content types the API takes for a login body: its own, and plain JSON as its reference lists. */
 const LOGIN_TYPES = new Set(["application/oracle-compute-v3+json", "application/json"]);
 const NO_STORE = { "cache-control": "no-store" };
+/** The metric's outcome label for each refusal status. */
+const OUTCOME = { 401: "rejected", 429: "throttled", 503: "unavailable" } as const;
 
 /**
  * Builds the handler; it returns undefined for any target that is not a session endpoint, so the
- * caller forwards it. Targets are matched raw (query ignored), with or without the trailing slash.
+ * caller forwards it. Targets are matched raw (query ignored), with or without the trailing slash;
+ * any other spelling of them (case, percent-encoding, dot segments: session-path.ts) is 400
+ * BAD_REQUEST, never forwarded.
  * Answers: 204 + `Set-Cookie: nimbula=<placeholder>; Path=/; Max-Age=<s>`; 401 `{"message":
- * "Incorrect username or password"}`; 400, 405, 413, 415 with the API's style of message; 503 when
- * there is no session to stand behind the placeholder.
+ * "Incorrect username or password"}`; 400, 405, 413, 415 with the API's style of message; 429
+ * TOO_MANY_LOGINS with `Retry-After` (seconds) when the gate throttles the user; 503 when there is
+ * no session to stand behind the placeholder.
  */
 export function createSessionEndpoints(opts: SessionEndpointsOptions) {
   const limit = opts.maxBodyBytes ?? 64 * 1024;
@@ -38,10 +44,19 @@ export function createSessionEndpoints(opts: SessionEndpointsOptions) {
   });
 
   const answer = (endpoint: string, a: GateAnswer): Response => {
-    counter.inc({ endpoint, outcome: a.ok ? "accepted" : a.status === 401 ? "rejected" : "unavailable" });
-    if (!a.ok) return json(a.status, a.code ? { message: a.message, code: a.code } : { message: a.message });
-    const cookie = `${COOKIE_NAME}=${a.cookie}; Path=/; Max-Age=${a.maxAgeSeconds}`;
-    return new Response(null, { status: 204, headers: { "set-cookie": cookie, ...NO_STORE } });
+    counter.inc({ endpoint, outcome: a.ok ? "accepted" : OUTCOME[a.status] });
+    if (a.ok) {
+      const cookie = `${COOKIE_NAME}=${a.cookie}; Path=/; Max-Age=${a.maxAgeSeconds}`;
+      return new Response(null, { status: 204, headers: { "set-cookie": cookie, ...NO_STORE } });
+    }
+    const body = a.code ? { message: a.message, code: a.code } : { message: a.message };
+    const extra: Record<string, string> =
+      a.status === 429
+        ? { "retry-after": String(a.retryAfterSeconds) }
+        : a.challenge
+          ? { "www-authenticate": a.challenge }
+          : {};
+    return json(a.status, body, extra);
   };
 
   async function authenticate(req: IncomingMessage): Promise<Response> {
@@ -70,7 +85,14 @@ export function createSessionEndpoints(opts: SessionEndpointsOptions) {
     if (!result.ok && result.status === 401) {
       opts.log.warn(
         { event: "client_login_rejected", user: user.slice(0, 200) },
-        "a client's own login was refused by the proxy; nothing was sent to the API",
+        result.fromApi
+          ? "a client's own login was rejected by the API"
+          : "a client's own login was refused by the proxy; nothing was sent to the API",
+      );
+    } else if (!result.ok && result.status === 429) {
+      opts.log.warn(
+        { event: "client_login_throttled", user: user.slice(0, 200), retryAfterSeconds: result.retryAfterSeconds },
+        "a client's own login was refused unchecked: too many failed logins for this user",
       );
     }
     return answer("authenticate", result);
@@ -86,12 +108,29 @@ export function createSessionEndpoints(opts: SessionEndpointsOptions) {
 
   return function sessionEndpoint(c: { env: HttpBindings }): Promise<Response> | undefined {
     const req = c.env.incoming;
-    const path = (req.url ?? "").split("?")[0];
-    if (path === "/authenticate/" || path === "/authenticate") return authenticate(req);
-    if (path === "/refresh/" || path === "/refresh") return refresh(req);
-    return undefined;
+    const named = sessionPathOf((req.url ?? "").split("?")[0]!);
+    if (named === undefined) return undefined;
+    if (!named.exact) {
+      // Another spelling of a session endpoint: never forwarded (it would carry the managed cookie).
+      req.resume();
+      const canonical = `/${named.endpoint}/`;
+      const message = `this target names ${canonical} in another spelling; send exactly ${canonical}`;
+      return Promise.resolve(json(400, { message, code: "BAD_REQUEST" }));
+    }
+    return named.endpoint === "authenticate" ? authenticate(req) : refresh(req);
   };
 }
+
+/**
+ * True when the raw request target may be one of the session endpoints above (cheap, no allocation):
+ * the request listener's fast path leaves those to the app. A false positive only costs speed.
+ */
+export function maybeSessionEndpoint(url: string): boolean {
+  // The same suspicion session-path.ts applies before it looks closer (case, escapes, dot segments).
+  return SESSION_SUSPECT.test(url);
+}
+
+const SESSION_SUSPECT = /uthenticate|efresh|%|\\/i;
 
 function json(status: number, body: object, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {

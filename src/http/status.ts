@@ -3,6 +3,7 @@
 
 import { maskSecrets } from "../secrets.js";
 import type { SessionSnapshot } from "../session/events.js";
+import type { IdentityCounts } from "../telemetry/identity-metrics.js";
 
 export interface ProxyFacts {
   version: string;
@@ -10,6 +11,25 @@ export interface ProxyFacts {
   listen: string;
   startedAt: number;
   draining: boolean;
+}
+
+/** The proxy's facts as /-/status shows them in both identity modes. */
+function proxyJson(facts: ProxyFacts): Record<string, unknown> {
+  return {
+    version: facts.version,
+    api: facts.api,
+    listen: facts.listen,
+    startedAt: new Date(facts.startedAt).toISOString(),
+    draining: facts.draining,
+  };
+}
+
+/**
+ * /-/status in client identity mode: counts of identities, logins and evictions, and no `session`
+ * object: each identity's session is its client's business, and no user name is shown to another.
+ */
+export function clientStatusJson(counts: IdentityCounts, facts: ProxyFacts): Record<string, unknown> {
+  return { proxy: proxyJson(facts), identityMode: "client", identities: counts };
 }
 
 export function statusJson(s: SessionSnapshot, facts: ProxyFacts, now: number): Record<string, unknown> {

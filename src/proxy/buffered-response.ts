@@ -2,6 +2,7 @@
 // session logs in again, and relayed as it came when the request cannot be sent again.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { maskCookieBuffer, maskCookieHeaders } from "./cookie-mask.js";
 import { responseHeaders } from "./headers.js";
 
 /** Reads a small response whole; undefined when it is larger than `limit`. */
@@ -19,9 +20,13 @@ export function collect(stream: IncomingMessage, limit: number): Promise<Buffer 
   });
 }
 
-/** Relays an upstream response whose body was read whole, with its Content-Length (bytes) set. */
-export function deliverBuffered(res: ServerResponse, upstream: IncomingMessage, body: Buffer): void {
-  const headers = responseHeaders(upstream.headers);
+/**
+ * Relays an upstream response whose body was read whole, with its Content-Length (bytes) set and
+ * `cookie` (the managed cookie that request carried) masked out of its headers and body.
+ */
+export function deliverBuffered(res: ServerResponse, upstream: IncomingMessage, whole: Buffer, cookie: string): void {
+  const headers = maskCookieHeaders(responseHeaders(upstream.headers), cookie);
+  const body = maskCookieBuffer(whole, cookie);
   headers["content-length"] = body.length;
   res.writeHead(upstream.statusCode ?? 401, headers);
   res.end(body);

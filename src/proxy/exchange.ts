@@ -2,13 +2,14 @@
 // send the request upstream (through http-proxy-middleware), and on the way back run the stages
 // adopt cookie → 401 re-login and replay → filter headers → stream the body.
 
-import type { ClientRequest, IncomingMessage, ServerResponse } from "node:http";
+import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { ProxyError, errorMessage } from "../errors.js";
 import { ReplayableBody, emptyBody, hasBody, type ReplayBudget } from "./body.js";
 import { requestHeaders, responseHeaders } from "./headers.js";
 import { sendError } from "../http/respond.js";
 import { collect, deliverBuffered } from "./buffered-response.js";
+import { maskCookieHeaders, masksBody, relayMasked } from "./cookie-mask.js";
 import { standIn, type Attempt, type AttemptEvents } from "./http-proxy-adapter.js";
 import { requestIdOf } from "../http/request-id.js";
 import type { ExchangeUris, UriRewriting } from "./uri-rewriting.js";
@@ -31,6 +32,7 @@ export interface SessionHandle {
 export interface ExchangeRecord {
   method: string;
   path: string;
+  /** The status sent, or 499 (nginx's "client closed request") when the client hung up first. */
   status: number;
   durationMs: number;
   /** Sent again after a 401 (re-login) or a reset keep-alive socket. */
@@ -136,14 +138,19 @@ export class Exchange implements AttemptEvents {
     if (setCookie !== undefined) {
       this.session.adopt(setCookie, attempt.cookie, { status: upstream.statusCode, date: upstream.headers.date });
     }
-    if (upstream.statusCode === 401 && !this.retried) {
-      this.onUnauthorized(attempt, upstream).catch((err: unknown) => this.fail(err));
-      return;
+    if (upstream.statusCode === 401) {
+      if (!this.retried) {
+        this.onUnauthorized(attempt, upstream).catch((err: unknown) => this.fail(err));
+        return;
+      }
+      // A replay refused too: this client gets the 401, but the session still learns that cookie is
+      // dead, so the next request does not wait for a renewal timer (a 401 is classified in one place).
+      this.session.reportUnauthorized(attempt.cookie).catch(() => undefined);
     }
     // An answer other than 401 means the copy will not be needed: give its memory back now.
     this.body?.release();
     try {
-      this.deliver(upstream);
+      this.deliver(upstream, attempt.cookie);
     } catch (err) {
       // A response Node cannot relay (say, an invalid status line) must not take the process down.
       upstream.destroy();
@@ -181,7 +188,7 @@ export class Exchange implements AttemptEvents {
     if (!replay || first === undefined) {
       // Too large to send again: the client gets this 401; the next request gets a new session.
       this.session.reportUnauthorized(attempt.cookie).catch(() => undefined);
-      deliverBuffered(this.res, upstream, first ?? Buffer.alloc(0));
+      deliverBuffered(this.res, upstream, first ?? Buffer.alloc(0), attempt.cookie);
       return;
     }
     let cookie: string;
@@ -204,7 +211,8 @@ export class Exchange implements AttemptEvents {
     this.attempt(this.session.currentCookie() ?? cookie, replay);
   }
 
-  private deliver(upstream: IncomingMessage): void {
+  /** Relays the answer to a request that carried `cookie`, which is masked out of it. */
+  private deliver(upstream: IncomingMessage, cookie: string): void {
     const { res } = this;
     if (res.destroyed) {
       upstream.destroy();
@@ -212,12 +220,20 @@ export class Exchange implements AttemptEvents {
     }
     res.statusCode = upstream.statusCode ?? 502;
     if (upstream.statusMessage) res.statusMessage = upstream.statusMessage;
-    const headers = responseHeaders(upstream.headers);
+    const headers = maskCookieHeaders(responseHeaders(upstream.headers), cookie);
     upstream.once("error", () => this.broken("the API's response broke off"));
     upstream.once("aborted", () => this.broken("the API's response broke off"));
-    if (this.uris) return this.uris.relay(upstream, res, res.statusCode, headers);
+    if (masksBody(res.statusCode, this.req.method))
+      return relayMasked(upstream, headers, cookie, (b, h) => this.relay(b, h));
+    this.relay(upstream, headers);
+  }
+
+  private relay(body: Readable, headers: OutgoingHttpHeaders): void {
+    const { res } = this;
+    if (res.destroyed) return;
+    if (this.uris) return this.uris.relay(body, res, res.statusCode, headers);
     res.writeHead(res.statusCode, headers);
-    upstream.pipe(res);
+    body.pipe(res);
   }
 
   private broken(why: string): void {
@@ -262,7 +278,8 @@ export class Exchange implements AttemptEvents {
     const record: ExchangeRecord = {
       method: this.req.method ?? "GET",
       path: q === -1 ? url : url.slice(0, q),
-      status: this.res.statusCode,
+      // The client never got a status it hung up before (Node's default 200): log nginx's 499.
+      status: clientAborted ? 499 : this.res.statusCode,
       durationMs: Math.round((performance.now() - this.started) * 10) / 10,
       retried: this.retried,
       requestId: requestIdOf(this.req),

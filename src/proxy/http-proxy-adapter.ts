@@ -5,6 +5,7 @@
 
 import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
+import "./http-proxy-compat.js"; // before http-proxy loads: it reads util._extend once (DEP0060 on Node 22+)
 import { createProxyMiddleware } from "http-proxy-middleware";
 import { ProxyError, errorMessage } from "../errors.js";
 import { sendError } from "../http/respond.js";

@@ -3,10 +3,12 @@
 
 import { Transform, type TransformCallback } from "node:stream";
 
-/** One replacement: every bounded occurrence of `from` becomes `to`. */
+/** One replacement: every bounded occurrence of `from` becomes `to` (every occurrence when `anywhere`). */
 export interface RewritePair {
   readonly from: Buffer;
   readonly to: Buffer;
+  /** Match without the origin boundary rule: for secrets, which are masked wherever they appear. */
+  readonly anywhere?: boolean;
 }
 
 /**
@@ -65,7 +67,7 @@ function scan(buf: Buffer, pairs: readonly RewritePair[], final: boolean): { out
     let matched: RewritePair | undefined;
     for (let k = 0; k < pairs.length && !matched; k++) {
       const end = at + pairs[k]!.from.length;
-      if (next[k] === at && endsOrigin(buf, end)) matched = pairs[k];
+      if (next[k] === at && (pairs[k]!.anywhere || endsOrigin(buf, end))) matched = pairs[k];
     }
     if (matched) {
       out ??= Buffer.allocUnsafe(worstCase(buf.length, pairs));

@@ -14,6 +14,11 @@ export interface RetryPolicy {
   refreshFraction: number;
   /** Up to this fraction of a wait is removed at random, so many proxies do not move in step. */
   jitter: number;
+  /**
+   * How long a request may wait for a session (ms) through transient login failures: it waits for
+   * the next login retry when that is due within this long of its arrival, else it gets 503 at once.
+   */
+  loginWaitMs: number;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
@@ -22,6 +27,8 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   rejectedWaitsMs: [10_000, 30_000],
   refreshFraction: 0.75,
   jitter: 0.1,
+  // Covers the first retries (about 1 + 2 + 4 s): one reset on a login is not every waiting client's failure.
+  loginWaitMs: 10_000,
 };
 
 /** Exponential backoff with jitter for the n-th consecutive transient failure (n ≥ 1). */

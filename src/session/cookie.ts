@@ -60,11 +60,13 @@ export function isNimbulaLine(line: string): boolean {
 }
 
 /**
- * Whether a Set-Cookie line sets nimbula anywhere in it, also after a comma or semicolon (lines
- * folded by a middlebox): such a line must never reach a client, even if it is not one to adopt.
+ * Whether a Set-Cookie line holds `nimbula=` anywhere in it: after a comma or semicolon (lines folded
+ * by a middlebox), inside another cookie's value (`other=nimbula=…`), or as part of a longer name.
+ * Such a line must never reach a client, even if it is not one to adopt; dropping a harmless
+ * `xnimbula=` cookie is the price of not having to guess how an echo quotes the managed one.
  */
 export function mentionsNimbula(line: string): boolean {
-  return /(?:^|[\s,;])nimbula\s*=/i.test(line);
+  return /nimbula\s*=/i.test(line);
 }
 
 function parseNimbulaLine(line: string): IssuedCookie | undefined {

@@ -18,6 +18,8 @@ export interface SessionEvents {
   invalidate: [{ reason: string }];
   /** A cookie was offered (login, refresh, resume, adopt) but not taken; the reason holds no value. */
   ignored: [{ from: "login" | "refresh" | "resume" | "adopt"; reason: string }];
+  /** The session reached its end and will not be renewed (renewSession false); the manager has stopped. */
+  end: [{ reason: string }];
   failure: [
     { op: SessionOp; kind: FailureKind; message: string; consecutive: number; retryAt?: number; blocked: boolean },
   ];
@@ -47,7 +49,7 @@ export interface SessionSnapshot {
   /** When a cookie from a previous run (cookie file, OPC_COOKIE) was taken over instead of a login. */
   resumedAt?: number;
   lastRefreshAt?: number;
-  next?: { action: SessionOp | "check-credentials"; at: number };
+  next?: { action: SessionOp | "check-credentials" | "end"; at: number };
   consecutiveFailures: number;
   lastError?: { op: SessionOp; kind: FailureKind; message: string; at: number };
   /** A sentence for humans: why there is no session and what to do. */

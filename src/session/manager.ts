@@ -1,35 +1,24 @@
 // Owns the session: the only code that holds or changes the nimbula cookie. Logs in, refreshes
 // ahead of expiry, re-logs in before the session end or after a 401, keeps at most one login or
-// refresh in flight, and reports what it does through events. What to do after a failure is
-// failure-policy.ts's, the one pending renewal renewal-timer.ts's, the words status.ts's.
+// refresh in flight, and reports what it does through events. This file is the state machine, the
+// single flight and the public API; the flows it runs are login-refresh.ts's and resume.ts's, what
+// to do after a failure failure-policy.ts's, the one pending renewal renewal-timer.ts's, the words
+// status.ts's, and the mutable facts state.ts's.
 
 import { EventEmitter } from "node:events";
 import { systemClock, systemRandom, type Clock, type Random } from "../clock.js";
 import type { Credentials } from "./credentials.js";
-import { ProxyError, errorMessage } from "../errors.js";
-import { AuthFailure, type AuthClient } from "./api-auth.js";
-import { DEFAULT_RETRY_POLICY, renewDelay, type RetryPolicy } from "./backoff.js";
-import { judgeCookie, type CookieOrigin } from "./acceptance.js";
-import { guardedLogin, type LoginGuardStore } from "./login-guard.js";
-import {
-  canExtend,
-  decodeClaims,
-  expiryOf,
-  findNimbula,
-  parseHttpDate,
-  type CookieExpiry,
-  type IssuedCookie,
-} from "./cookie.js";
-import type {
-  FailureKind,
-  SessionCounters,
-  SessionEvents,
-  SessionOp,
-  SessionPhase,
-  SessionSnapshot,
-} from "./events.js";
-import { decide } from "./failure-policy.js";
+import { ProxyError } from "../errors.js";
+import type { AuthClient } from "./api-auth.js";
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./backoff.js";
+import type { LoginGuardStore } from "./login-guard.js";
+import { canExtend, findNimbula, parseHttpDate } from "./cookie.js";
+import type { SessionEvents, SessionOp, SessionSnapshot } from "./events.js";
+import { login, refresh, schedule, take, type FlowContext } from "./login-refresh.js";
+import { FlightWaiters } from "./flight-waiters.js";
 import { RenewalTimer, type RenewalAction } from "./renewal-timer.js";
+import { mayResume, resumeWith } from "./resume.js";
+import { hold, newSessionState, usableCookie, type SessionState } from "./state.js";
 import { reasonOf, snapshotOf, type SessionView } from "./status.js";
 
 export interface SessionOptions {
@@ -42,69 +31,59 @@ export interface SessionOptions {
   credentialPollMs?: number;
   /** Rejected logins per password fingerprint, kept across restarts (login-guard.ts); none: this process only. */
   loginGuard?: LoginGuardStore;
-}
-
-interface Held extends CookieExpiry {
-  value: string;
-  issuedAt: number;
+  /**
+   * Log in again near the session end (default true). False (client identity mode): at the session
+   * end the manager stops and emits "end" instead, so a client's password is used for its own
+   * login and a 401 re-login within the session's life, never to start a session nobody asked for.
+   */
+  renewSession?: boolean;
 }
 
 export class SessionManager extends EventEmitter<SessionEvents> {
   readonly user: string;
-  private readonly auth: AuthClient;
   private readonly credentials: Credentials;
   private readonly clock: Clock;
-  private readonly random: Random;
-  private readonly policy: RetryPolicy;
-  private readonly credentialPollMs: number;
-  private readonly loginGuard: LoginGuardStore | undefined;
   private readonly timer: RenewalTimer;
+  private readonly s: SessionState = newSessionState();
+  /** Everything the flows (login-refresh.ts, resume.ts) may read and change. */
+  private readonly ctx: FlowContext;
 
-  private phase: SessionPhase = "idle";
-  private held: Held | undefined;
-  /** Start of the current session as far as we know: the login, or the take-over of a cookie. */
-  private loginAt: number | undefined;
-  /** The last login this process made itself (POST /authenticate/). */
-  private lastLogin: number | undefined;
-  private resumedAt: number | undefined;
-  private lastRefreshAt: number | undefined;
   private flight: Promise<void> | undefined;
-  /** What the flight is doing now: a refresh that fails over into a login becomes "login". */
-  private flightOp: SessionOp | undefined;
-  private failures = 0;
-  private rejections = 0;
-  private lastError: SessionSnapshot["lastError"];
-  private blockedFingerprint: string | undefined;
-  private attemptFingerprint: string | undefined;
   /** A look at the password source while blocked, which may turn into a login. */
   private checking: Promise<void> | undefined;
-  private readonly counters: SessionCounters = {
-    logins: 0,
-    refreshes: 0,
-    adopted: 0,
-    loginFailures: 0,
-    refreshFailures: 0,
-    unauthorized: 0,
-  };
+  /** Requests waiting through a backoff for the planned retry (waitForCookie). */
+  private readonly waiters: FlightWaiters;
+  /** Stopped at the session end (renewSession false), not by shutdown. */
+  private ended = false;
 
   constructor(opts: SessionOptions) {
     super();
-    this.auth = opts.auth;
     this.credentials = opts.credentials;
     this.user = opts.credentials.user;
     this.clock = opts.clock ?? systemClock;
-    this.random = opts.random ?? systemRandom;
-    this.policy = { ...DEFAULT_RETRY_POLICY, ...opts.policy };
-    this.credentialPollMs = opts.credentialPollMs ?? 2_000;
-    this.loginGuard = opts.loginGuard;
     this.timer = new RenewalTimer(this.clock, (action) => this.onTimer(action));
+    this.waiters = new FlightWaiters(this.clock);
+    this.ctx = {
+      s: this.s,
+      user: this.user,
+      auth: opts.auth,
+      credentials: opts.credentials,
+      clock: this.clock,
+      random: opts.random ?? systemRandom,
+      policy: { ...DEFAULT_RETRY_POLICY, ...opts.policy },
+      credentialPollMs: opts.credentialPollMs ?? 2_000,
+      loginGuard: opts.loginGuard,
+      renewSession: opts.renewSession ?? true,
+      timer: this.timer,
+      events: this,
+    };
   }
 
   /** Starts the first login (or waits for a resume in flight, logging in only if it was refused). */
   start(): Promise<void> {
-    if (this.phase !== "idle") return this.flight ?? Promise.resolve();
+    if (this.s.phase !== "idle") return this.flight ?? Promise.resolve();
     if (this.flight) return this.flight.then(() => this.start());
-    return this.run("login", () => this.login("start"));
+    return this.run("login", () => login(this.ctx, "start"));
   }
 
   /**
@@ -112,35 +91,9 @@ export class SessionManager extends EventEmitter<SessionEvents> {
    * only if the API accepts a refresh with it, so a restart does not cost a login. Resolves true if kept.
    */
   resume(cookie: string): Promise<boolean> {
-    if (this.phase !== "idle" || !this.ownCookie(cookie)) return Promise.resolve(false);
-    const flight = this.run("refresh", async () => {
-      const started = this.clock.now();
-      try {
-        const issued = await this.auth.refresh(cookie);
-        if (this.phase !== "idle" || !this.take(issued, "resume")) return;
-        this.loginAt = started;
-        this.resumedAt = started;
-        this.accept(issued);
-        this.phase = "ready";
-        this.refreshed(started);
-      } catch {
-        // Not usable: an ordinary login follows.
-      }
-    });
-    return flight.then(() => this.held !== undefined);
-  }
-
-  /** A cookie whose claims name another user is never taken over; an opaque one may be. */
-  private ownCookie(value: string): boolean {
-    const user = decodeClaims(value).user;
-    return user === undefined || user === this.user;
-  }
-
-  /** The acceptance rule (acceptance.ts) at each place a cookie can come in; a refusal is reported, never kept. */
-  private take(issued: IssuedCookie, from: CookieOrigin): boolean {
-    const verdict = judgeCookie(issued, this.user);
-    if (!verdict.take) this.emit("ignored", { from, reason: verdict.reason });
-    return verdict.take;
+    if (this.s.phase !== "idle" || !mayResume(this.ctx, cookie)) return Promise.resolve(false);
+    const flight = this.run("refresh", () => resumeWith(this.ctx, cookie));
+    return flight.then(() => this.s.held !== undefined);
   }
 
   /** Resolves once no login, refresh or password check is in flight (for orderly shutdown and tests). */
@@ -149,29 +102,49 @@ export class SessionManager extends EventEmitter<SessionEvents> {
   }
 
   stop(): void {
-    this.phase = "stopped";
+    this.s.phase = "stopped";
     this.timer.cancel();
+    this.waiters.wakeAll();
   }
 
   /** The cookie to send now, if a usable one is held: the hot path, no allocation, no I/O. */
   currentCookie(): string | undefined {
-    const h = this.held;
-    if (h === undefined || this.clock.now() >= h.tokenExpiresAt - skew(h)) return undefined;
-    return h.value;
+    return usableCookie(this.s, this.clock.now());
   }
 
   /**
-   * A usable cookie, waiting for a login or refresh in flight (or starting one) if needed.
-   * Rejects with ProxyError NO_SESSION (with the reason) or SHUTTING_DOWN. Never reads the password
-   * source while logins are blocked: the poll timer does that.
+   * A usable cookie, waiting for a login or refresh in flight (or starting one) if needed, and
+   * through transient login failures while the planned retry is due within policy.loginWaitMs (ms)
+   * of the call. Rejects with ProxyError NO_SESSION (with the reason) or SHUTTING_DOWN. Never reads
+   * the password source while logins are blocked: the poll timer does that.
    */
   async waitForCookie(): Promise<string> {
-    const c = this.currentCookie();
+    let c = this.currentCookie();
     if (c !== undefined) return c;
-    // idle(), not the one flight: a refused resume is followed by the first login.
-    if (this.flight) await this.idle();
-    else await this.renew("the token expired");
-    return this.currentCookie() ?? this.noSession();
+    const until = this.clock.now() + this.ctx.policy.loginWaitMs;
+    let renewed = false;
+    // Each turn waits for one flight (or one planned retry); bounded in turns and by `until`.
+    for (let turn = 0; turn < 16 && c === undefined; turn++) {
+      // idle(), not the one flight: a refused resume is followed by the first login.
+      if (this.flight || this.checking) await this.idle();
+      else if (this.retryDueBy(until)) await this.waiters.next(until);
+      else if (!renewed && this.s.phase !== "backoff") {
+        renewed = true;
+        await this.renew("the token expired");
+      } else break;
+      c = this.currentCookie();
+    }
+    return c ?? this.noSession();
+  }
+
+  /**
+   * A transient login failure is the API's trouble, not the waiting client's: while the planned
+   * retry is due by `until`, a request waits for it rather than getting 503 (a request never starts
+   * a login during backoff itself, so waiting clients cannot hammer the API).
+   */
+  private retryDueBy(until: number): boolean {
+    const next = this.timer.next();
+    return this.s.phase === "backoff" && next?.action === "login" && next.at <= until;
   }
 
   /**
@@ -180,12 +153,12 @@ export class SessionManager extends EventEmitter<SessionEvents> {
    * cookie to retry with; rejects as waitForCookie() does.
    */
   async reportUnauthorized(used: string): Promise<string> {
-    this.counters.unauthorized++;
+    this.s.counters.unauthorized++;
     if (this.flight) await this.flight;
-    if (this.held?.value === used) {
-      this.held = undefined;
+    if (this.s.held?.value === used) {
+      this.s.held = undefined;
       this.emit("invalidate", { reason: "the API answered 401" });
-      if (this.phase === "ready") this.phase = "logging-in";
+      if (this.s.phase === "ready") this.s.phase = "logging-in";
       await this.renew("the API answered 401");
     }
     return this.waitForCookie();
@@ -201,16 +174,17 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     used: string,
     answer: { status?: number; date?: string } = {},
   ): void {
+    const s = this.s;
     const issued = findNimbula(setCookie);
-    if (!issued || !this.held || this.held.value !== used || issued.value === used) return;
+    if (!issued || !s.held || s.held.value !== used || issued.value === used) return;
     issued.status = answer.status;
     issued.dateMs = parseHttpDate(answer.date);
-    if (!this.take(issued, "adopt")) return;
-    this.accept(issued);
-    this.counters.adopted++;
-    this.emit("adopt", { tokenExpiresAt: this.held.tokenExpiresAt });
+    if (!take(this.ctx, issued, "adopt")) return;
+    hold(s, issued, this.clock.now());
+    s.counters.adopted++;
+    this.emit("adopt", { tokenExpiresAt: s.held.tokenExpiresAt });
     // A login in flight plans the next renewal itself when it lands.
-    if (this.flightOp !== "login") this.schedule();
+    if (s.flightOp !== "login") schedule(this.ctx);
   }
 
   snapshot(): SessionSnapshot {
@@ -218,20 +192,21 @@ export class SessionManager extends EventEmitter<SessionEvents> {
   }
 
   private view(): SessionView {
+    const s = this.s;
     return {
       user: this.user,
-      phase: this.phase,
+      phase: s.phase,
       ready: this.currentCookie() !== undefined,
-      held: this.held,
-      flightOp: this.flightOp,
-      failures: this.failures,
-      rejections: this.rejections,
-      counters: this.counters,
-      lastLoginAt: this.lastLogin,
-      resumedAt: this.resumedAt,
-      lastRefreshAt: this.lastRefreshAt,
+      held: s.held,
+      flightOp: s.flightOp,
+      failures: s.failures,
+      rejections: s.rejections,
+      counters: s.counters,
+      lastLoginAt: s.lastLogin,
+      resumedAt: s.resumedAt,
+      lastRefreshAt: s.lastRefreshAt,
       next: this.timer.next(),
-      lastError: this.lastError,
+      lastError: s.lastError,
       credentialsSource: this.credentials.source,
       now: this.clock.now(),
     };
@@ -243,12 +218,13 @@ export class SessionManager extends EventEmitter<SessionEvents> {
   private run(op: SessionOp, fn: () => Promise<void>): Promise<void> {
     if (this.flight) return this.flight;
     this.timer.cancel();
-    this.flightOp = op;
+    this.s.flightOp = op;
     const flight = fn().finally(() => {
       if (this.flight === flight) {
         this.flight = undefined;
-        this.flightOp = undefined;
+        this.s.flightOp = undefined;
       }
+      this.waiters.wakeAll();
     });
     this.flight = flight;
     return flight;
@@ -257,136 +233,20 @@ export class SessionManager extends EventEmitter<SessionEvents> {
   /** Starts whatever gets a usable cookie soonest, unless the backoff or a block forbids it now. */
   private renew(reason: string): Promise<void> {
     if (this.flight) return this.flight;
-    if (this.phase !== "idle" && this.phase !== "ready" && this.phase !== "logging-in") return Promise.resolve();
-    const h = this.held;
+    const { phase, held: h } = this.s;
+    if (phase !== "idle" && phase !== "ready" && phase !== "logging-in") return Promise.resolve();
     if (h && this.clock.now() < h.tokenExpiresAt && canExtend(h)) {
-      return this.run("refresh", () => this.refresh());
+      return this.run("refresh", () => refresh(this.ctx));
     }
-    return this.run("login", () => this.login(reason));
-  }
-
-  /** Runs within a flight; a refresh that fails over calls it in the same flight. */
-  private async login(reason: string): Promise<void> {
-    this.flightOp = "login";
-    if (!this.currentCookie()) this.phase = "logging-in";
-    const started = this.clock.now();
-    let issued: IssuedCookie;
-    try {
-      // Taken before the password is read: if the file changes while this attempt fails, the
-      // change is still seen as new and tried, instead of being mistaken for what was rejected.
-      this.attemptFingerprint = await this.credentials.fingerprint();
-      const password = await this.credentials.password();
-      const allowed = this.policy.rejectedWaitsMs.length + 1;
-      const spent = (n: number) => (this.rejections = Math.max(this.rejections, n));
-      issued = await guardedLogin(this.loginGuard, this.attemptFingerprint, allowed, spent, () =>
-        this.auth.authenticate(this.user, password),
-      );
-      if (!this.take(issued, "login")) throw new AuthFailure("transient", "the login answer's cookie was not taken");
-    } catch (err) {
-      return this.failed("login", err);
-    }
-    if (this.phase === "stopped") return;
-    this.loginAt = started;
-    this.lastLogin = started;
-    this.accept(issued);
-    this.counters.logins++;
-    this.failures = 0;
-    this.rejections = 0;
-    this.blockedFingerprint = undefined;
-    this.phase = "ready";
-    const h = this.held!;
-    const { tokenExpiresAt, sessionExpiresAt } = h;
-    const durationMs = this.clock.now() - started;
-    this.emit("login", { reason, user: this.user, tokenExpiresAt, sessionExpiresAt, durationMs });
-    this.schedule();
-  }
-
-  private async refresh(): Promise<void> {
-    const h = this.held;
-    if (!h) return this.login("no token to refresh");
-    const started = this.clock.now();
-    let issued: IssuedCookie;
-    try {
-      issued = await this.auth.refresh(h.value);
-      if (!this.take(issued, "refresh"))
-        throw new AuthFailure("transient", "the refresh answer's cookie was not taken");
-    } catch (err) {
-      return this.failed("refresh", err);
-    }
-    if (this.phase === "stopped") return;
-    // A 401 or an adopted cookie may have replaced the token meanwhile; the newest one wins.
-    if (this.held !== h) return this.schedule();
-    this.accept(issued);
-    this.failures = 0;
-    this.refreshed(started);
-  }
-
-  private refreshed(started: number): void {
-    const { tokenExpiresAt, sessionExpiresAt } = this.held!;
-    this.lastRefreshAt = this.clock.now();
-    this.counters.refreshes++;
-    this.emit("refresh", { tokenExpiresAt, sessionExpiresAt, durationMs: this.lastRefreshAt - started });
-    this.schedule();
-  }
-
-  private accept(issued: IssuedCookie): void {
-    const now = this.clock.now();
-    const start = this.loginAt ?? now;
-    let expiry = expiryOf(issued, now, start);
-    // A token just issued cannot already be over: its claims are on a clock that disagrees with ours.
-    // Judge it by Max-Age instead, or it would never be usable and every schedule would fire at once.
-    if (expiry.tokenExpiresAt <= now) expiry = expiryOf({ value: "", maxAgeSeconds: issued.maxAgeSeconds }, now, start);
-    this.held = { value: issued.value, issuedAt: now, ...expiry };
-  }
-
-  /** Counts the failure, asks the policy what to do, and does it. */
-  private async failed(op: SessionOp, err: unknown): Promise<void> {
-    if (this.phase === "stopped") return;
-    const kind = classify(err);
-    const message = errorMessage(err);
-    const now = this.clock.now();
-    this.failures++;
-    this.lastError = { op, kind, message, at: now };
-    if (op === "refresh") this.counters.refreshFailures++;
-    else this.counters.loginFailures++;
-    if (op === "login" && (kind === "rejected" || kind === "credentials")) this.rejections++;
-    const h = this.held;
-    const tokenLeftMs = h ? h.tokenExpiresAt - skew(h) - now : 0;
-    const d = decide(
-      { op, kind, failures: this.failures, rejections: this.rejections, tokenLeftMs },
-      this.policy,
-      this.random,
-    );
-    const event = { op, kind, message, consecutive: this.failures };
-
-    if (d.do === "login-now") {
-      this.emit("failure", { ...event, blocked: false });
-      if (d.dropCookie && this.held === h) this.held = undefined;
-      return this.login(d.reason);
-    }
-    if (d.do === "block") {
-      // Accounts lock after repeated failures: resume when the password source changes.
-      this.phase = "blocked";
-      this.blockedFingerprint = this.attemptFingerprint;
-      this.emit("failure", { ...event, blocked: true });
-      if (this.phase === "blocked") this.timer.arm("check-credentials", this.credentialPollMs);
-      return;
-    }
-    if (d.phase) this.phase = this.currentCookie() ? "ready" : d.phase;
-    this.emit("failure", { ...event, retryAt: now + d.waitMs, blocked: false });
-    if (this.phase !== "stopped") this.timer.arm(d.action, d.waitMs);
-  }
-
-  /** Plans the next renewal from the token's own lifetime: refresh, or log in again near the session end. */
-  private schedule(): void {
-    const h = this.held;
-    if (!h || this.phase === "stopped") return;
-    const delay = renewDelay(this.policy, h.tokenExpiresAt - this.clock.now(), this.random);
-    this.timer.arm(canExtend(h) ? "refresh" : "login", delay);
+    // A timer that stalled (a sleeping laptop) must not turn into a login past the session end.
+    if (!this.ctx.renewSession && h && !canExtend(h)) return (this.end(), Promise.resolve());
+    return this.run("login", () => login(this.ctx, reason));
   }
 
   private onTimer(action: RenewalAction): void {
-    if (this.phase === "stopped" || this.flight) return;
+    const s = this.s;
+    if (s.phase === "stopped" || this.flight) return;
+    if (action === "end") return this.end();
     if (action === "check-credentials") {
       const check: Promise<void> = this.checkCredentials().finally(() => {
         if (this.checking === check) this.checking = undefined;
@@ -395,40 +255,40 @@ export class SessionManager extends EventEmitter<SessionEvents> {
       return;
     }
     if (action === "login") {
-      if (this.phase === "rejected" || this.phase === "backoff") this.phase = "logging-in";
-      const ending = this.held && !canExtend(this.held);
-      void this.run("login", () => this.login(ending ? "the session is about to end" : "retry"));
+      if (s.phase === "rejected" || s.phase === "backoff") s.phase = "logging-in";
+      const ending = s.held && !canExtend(s.held);
+      void this.run("login", () => login(this.ctx, ending ? "the session is about to end" : "retry"));
       return;
     }
-    void this.run("refresh", () => this.refresh());
+    void this.run("refresh", () => refresh(this.ctx));
   }
 
   /** While blocked, on the poll timer only: log in again once the password source has changed. */
   private async checkCredentials(): Promise<void> {
+    const s = this.s;
     const fingerprint = await this.credentials.fingerprint();
-    const changed = fingerprint !== undefined && fingerprint !== this.blockedFingerprint;
-    if (changed && this.phase === "blocked" && !this.flight) {
-      this.rejections = 0;
-      await this.run("login", () => this.login("the password changed"));
+    const changed = fingerprint !== undefined && fingerprint !== s.blockedFingerprint;
+    if (changed && s.phase === "blocked" && !this.flight) {
+      s.rejections = 0;
+      await this.run("login", () => login(this.ctx, "the password changed"));
     }
-    if (this.phase === "blocked" && !this.flight && !this.timer.next()) {
-      this.timer.arm("check-credentials", this.credentialPollMs);
+    if (s.phase === "blocked" && !this.flight && !this.timer.next()) {
+      this.timer.arm("check-credentials", this.ctx.credentialPollMs);
     }
+  }
+
+  /** The session reached its end and is not renewed (renewSession false): stop, and say so once. */
+  private end(): void {
+    if (this.s.phase === "stopped") return;
+    this.s.held = undefined;
+    this.ended = true;
+    this.stop();
+    this.emit("end", { reason: "the session reached its end" });
   }
 
   private noSession(): never {
-    if (this.phase === "stopped") throw new ProxyError("SHUTTING_DOWN", "the proxy is shutting down");
+    if (this.ended) throw new ProxyError("NO_SESSION", "the session ended (3 hours after its login); log in again");
+    if (this.s.phase === "stopped") throw new ProxyError("SHUTTING_DOWN", "the proxy is shutting down");
     throw new ProxyError("NO_SESSION", `no session with the Compute API: ${reasonOf(this.view())}`);
   }
-}
-
-/** Treat a token as expired a little early: min(5 s, 10 % of its lifetime). */
-function skew(h: Held): number {
-  return Math.min(5_000, Math.max(0, (h.tokenExpiresAt - h.issuedAt) * 0.1));
-}
-
-function classify(err: unknown): FailureKind {
-  if (err instanceof AuthFailure) return err.kind;
-  if (err instanceof ProxyError && err.code === "PASSWORD_FILE") return "credentials";
-  return "transient";
 }

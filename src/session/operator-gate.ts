@@ -4,12 +4,30 @@
 import type { Clock } from "../clock.js";
 import { ProxyError } from "../errors.js";
 import { passwordMatches, type Credentials } from "./credentials.js";
+import { LoginThrottle, type ThrottleVerdict } from "./login-throttle.js";
 import { placeholderCookie } from "./placeholder.js";
 
 /** What a client's login or refresh gets: a cookie value to set, or a refusal in the API's words. */
 export type GateAnswer =
   | { ok: true; cookie: string; maxAgeSeconds: number }
-  | { ok: false; status: 401 | 503; message: string; code?: string };
+  | {
+      ok: false;
+      status: 401 | 503;
+      message: string;
+      code?: string;
+      /** A `WWW-Authenticate` challenge to send with a 401 (client identity mode). */
+      challenge?: string;
+      /** The API itself refused these credentials just now (client identity mode), rather than the proxy. */
+      fromApi?: boolean;
+    }
+  | {
+      ok: false;
+      status: 429;
+      message: string;
+      code: "TOO_MANY_LOGINS";
+      retryAfterSeconds: number;
+      challenge?: undefined;
+    };
 
 /**
  * What the session endpoints ask; one implementation per identity mode (this file: one configured
@@ -24,6 +42,18 @@ export interface SessionGate {
 
 export const BAD_CREDENTIALS = "Incorrect username or password";
 
+/** The answer to a login the throttle refused; the password was not looked at. */
+export function tooManyLogins(verdict: Extract<ThrottleVerdict, { ok: false }>): GateAnswer {
+  const n = verdict.retryAfterSeconds;
+  return {
+    ok: false,
+    status: 429,
+    message: `too many failed logins for this user; try again in ${n} s`,
+    code: "TOO_MANY_LOGINS",
+    retryAfterSeconds: n,
+  };
+}
+
 /** The slice of the session manager the gate needs: a valid cookie on demand, and its expiry. */
 export interface GateSession {
   readonly user: string;
@@ -34,9 +64,16 @@ export interface GateSession {
 /**
  * The default mode's gate: the configured user with the current password gets a placeholder once
  * the managed session is valid (no upstream call when it already is); anything else gets the API's
- * 401, is never sent to the API and is never a session failure.
+ * 401, is never sent to the API and is never a session failure. Wrong guesses are throttled per user
+ * name (`throttle`, default 3 free failures then lockouts from 1 s to 5 min): a locked-out login gets
+ * 429 TOO_MANY_LOGINS without its password being compared, so the proxy is no guessing oracle.
  */
-export function operatorGate(session: GateSession, credentials: Credentials, clock: Clock): SessionGate {
+export function operatorGate(
+  session: GateSession,
+  credentials: Credentials,
+  clock: Clock,
+  throttle: LoginThrottle = new LoginThrottle({ clock }),
+): SessionGate {
   const placeholder = async (): Promise<GateAnswer> => {
     try {
       await session.waitForCookie();
@@ -55,15 +92,22 @@ export function operatorGate(session: GateSession, credentials: Credentials, clo
   };
   return {
     async login(user, password) {
+      const verdict = throttle.check(user);
+      if (!verdict.ok) return tooManyLogins(verdict);
       let ok = user === session.user;
       try {
         // Compared even for a wrong user name, so the answer takes as long either way.
         ok = (await passwordMatches(credentials, password)) && ok;
       } catch (err) {
+        throttle.abandoned(user);
         if (err instanceof ProxyError) return { ok: false, status: 503, message: err.message, code: err.code };
         throw err;
       }
-      if (!ok) return { ok: false, status: 401, message: BAD_CREDENTIALS };
+      if (!ok) {
+        throttle.failed(user);
+        return { ok: false, status: 401, message: BAD_CREDENTIALS };
+      }
+      throttle.succeeded(user);
       return placeholder();
     },
     refresh: () => placeholder(),

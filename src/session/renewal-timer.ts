@@ -4,7 +4,8 @@
 import type { Clock, TimerHandle } from "../clock.js";
 import type { SessionOp } from "./events.js";
 
-export type RenewalAction = SessionOp | "check-credentials";
+/** `end`: stop at the session end instead of logging in again (SessionOptions.renewSession false). */
+export type RenewalAction = SessionOp | "check-credentials" | "end";
 
 export class RenewalTimer {
   private slot: { action: RenewalAction; at: number; timer: TimerHandle } | undefined;

@@ -4,13 +4,23 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { ExchangeRecord } from "../proxy/exchange.js";
 import type { SessionManager } from "../session/manager.js";
+import type { SessionEventSource } from "./history.js";
+
+const MAX_CACHED_LABEL_SETS = 256;
 
 export interface Metrics {
   registry: Registry;
   observeExchange(record: ExchangeRecord): void;
+  /** Counts `source`'s logins, refreshes and failures (each identity's session, in client mode). */
+  observeSession(source: SessionEventSource): void;
 }
 
-export function createMetrics(session: SessionManager, opts: { processMetrics?: boolean } = {}): Metrics {
+/**
+ * One registry per proxy. With `session` (operator mode) its readiness and expiry gauges are there
+ * too; in client identity mode there is no one session, and each identity's events are counted
+ * through observeSession.
+ */
+export function createMetrics(session: SessionManager | undefined, opts: { processMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   // No prefix: process_* and nodejs_* are the names stock Node.js dashboards and alerts expect.
   if (opts.processMetrics) collectDefaultMetrics({ register: registry });
@@ -43,6 +53,37 @@ export function createMetrics(session: SessionManager, opts: { processMetrics?: 
     labelNames: ["op", "kind"] as const,
     registers: [registry],
   });
+  if (session) sessionGauges(session, registry);
+  const observeSession = (source: SessionEventSource) => {
+    source.on("login", () => logins.inc());
+    source.on("refresh", () => refreshes.inc());
+    source.on("failure", (e) => failures.inc({ op: e.op, kind: e.kind }));
+  };
+  if (session) observeSession(session);
+
+  // Per request, prom-client would hash the label object each time; the few label sets seen
+  // (methods × statuses × retry) keep their child counters here instead. Bounded: past the cap,
+  // the ordinary path.
+  const children = new Map<string, { inc(): void }>();
+  return {
+    registry,
+    observeSession,
+    observeExchange(r) {
+      const code = r.clientAborted ? "aborted" : String(r.status);
+      const retried = r.retried || "no";
+      const key = `${r.method} ${code} ${retried}`;
+      let child = children.get(key);
+      if (child === undefined) {
+        child = requests.labels(r.method, code, retried);
+        if (children.size < MAX_CACHED_LABEL_SETS) children.set(key, child);
+      }
+      child.inc();
+      duration.observe(r.durationMs / 1000);
+    },
+  };
+}
+
+function sessionGauges(session: SessionManager, registry: Registry): void {
   new Gauge({
     name: "opc_auth_proxy_session_ready",
     help: "1 while a usable session cookie is held.",
@@ -69,20 +110,4 @@ export function createMetrics(session: SessionManager, opts: { processMetrics?: 
       if (t !== undefined) this.set(t / 1000);
     },
   });
-
-  session.on("login", () => logins.inc());
-  session.on("refresh", () => refreshes.inc());
-  session.on("failure", (e) => failures.inc({ op: e.op, kind: e.kind }));
-
-  return {
-    registry,
-    observeExchange(r) {
-      requests.inc({
-        method: r.method,
-        code: r.clientAborted ? "aborted" : String(r.status),
-        retried: r.retried || "no",
-      });
-      duration.observe(r.durationMs / 1000);
-    },
-  };
 }

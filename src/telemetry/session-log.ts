@@ -2,9 +2,13 @@
 // Events carry no secret, and nothing else is logged from here.
 
 import type { Logger } from "../log.js";
-import type { SessionManager } from "../session/manager.js";
+import type { SessionEventSource } from "./history.js";
 
-export function logSessionEvents(session: SessionManager, log: Logger): void {
+/**
+ * Logs `session`'s events on `log`. In client identity mode each session gets a child logger
+ * carrying its `user`, so every line names whose session it was (never a password, handle or cookie).
+ */
+export function logSessionEvents(session: SessionEventSource, log: Logger): void {
   const iso = (t: number) => new Date(t).toISOString();
   session.on("login", (e) =>
     log.info(
@@ -28,6 +32,7 @@ export function logSessionEvents(session: SessionManager, log: Logger): void {
   session.on("ignored", (e) =>
     log.warn({ event: "cookie_ignored", from: e.from, reason: e.reason }, `ignored a cookie (${e.from}): ${e.reason}`),
   );
+  session.on("end", (e) => log.info({ event: "session_end", reason: e.reason }, `session ended: ${e.reason}`));
   session.on("invalidate", (e) => log.info({ event: "invalidate", reason: e.reason }, `session dropped: ${e.reason}`));
   session.on("failure", (e) => {
     const fields = {

@@ -11,10 +11,9 @@ import { describe, it } from "node:test";
 import { decodeClaims } from "../../src/session/cookie.js";
 import { startSimulator } from "../../src/simulator/index.js";
 import { V3, send } from "../support/stack.js";
+import { QUOTING_PASSWORD as PASSWORD, QUOTING_USER as USER } from "../support/identities.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const USER = "/Compute-acme/o'brien@example.com";
-const PASSWORD = "p@ss 'word' $HOME";
 
 describe("opc-auth-proxy auth in a real process", () => {
   it("prints one export line that eval in bash turns into the exact cookie", async () => {

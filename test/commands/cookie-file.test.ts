@@ -13,8 +13,8 @@ import {
   readCookieFile,
   writeCookieFile,
 } from "../../src/session/cookie-file.js";
+import { USER } from "../support/identities.js";
 
-const USER = "/Compute-acme/jack.jones@example.com";
 const T = Date.UTC(2026, 10, 28, 12, 30, 0, 500);
 
 describe("cookie file", () => {

@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { API_OPTIONS, apiOptions } from "../../src/commands/one-shot-auth.js";
 import { parseOptions } from "../../src/config/options.js";
 import { loadConfig } from "../../src/config/serve.js";
@@ -33,7 +33,7 @@ async function problems(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<st
 }
 
 describe("serve configuration", () => {
-  test("no configuration at all is valid: the zero-config simulator demo", async () => {
+  it("no configuration at all is valid: the zero-config simulator demo", async () => {
     const { config } = await loadConfig([], {});
     assert.equal(config!.api, undefined);
     assert.deepEqual(config!.listen, { kind: "tcp", host: "127.0.0.1", port: 8080 });
@@ -41,7 +41,7 @@ describe("serve configuration", () => {
     assert.equal(config!.upstreamTimeoutMs, 60_000);
   });
 
-  test("flags beat variables; aliases are read", async () => {
+  it("flags beat variables; aliases are read", async () => {
     const { config } = await loadConfig(["--api", "https://flag.example.com", "--user", "/Compute-acme/flag"], {
       OPC_ENDPOINT: "https://env.example.com",
       OPC_COMPUTE_USER: "/Compute-acme/env",
@@ -54,7 +54,7 @@ describe("serve configuration", () => {
     assert.deepEqual(config!.listen, { kind: "unix", path: "/tmp/x.sock" });
   });
 
-  test("Terraform's OPC_USERNAME + OPC_IDENTITY_DOMAIN and OPC_PASSWORD", async () => {
+  it("Terraform's OPC_USERNAME + OPC_IDENTITY_DOMAIN and OPC_PASSWORD", async () => {
     const { config } = await loadConfig([], {
       OPC_ENDPOINT: "https://api.example.com",
       OPC_USERNAME: "jack@example.com",
@@ -65,7 +65,7 @@ describe("serve configuration", () => {
     assert.equal(config!.password!.kind, "value");
   });
 
-  test("every problem is reported at once, each naming its flag or variable", async () => {
+  it("every problem is reported at once, each naming its flag or variable", async () => {
     const p = await problems(
       [
         "--api",
@@ -92,7 +92,7 @@ describe("serve configuration", () => {
     assert.match(p.join("\n"), /--log-level: "loud"/);
   });
 
-  test("with an API, user and password are required; without one, they are refused", async () => {
+  it("with an API, user and password are required; without one, they are refused", async () => {
     const need = await problems(["--api", "https://api.example.com"]);
     assert.match(need.join("\n"), /--user \(OPC_USER\) is required with --api/);
     assert.match(need.join("\n"), /--password-file \(OPC_PASSWORD_FILE\) is required with --api/);
@@ -100,7 +100,7 @@ describe("serve configuration", () => {
     assert.match(stray.join("\n"), /OPC_USER is set but --api \(OPC_API\) is not/);
   });
 
-  test("a password file and OPC_PASSWORD in the environment together are ambiguous", async () => {
+  it("a password file and OPC_PASSWORD in the environment together are ambiguous", async () => {
     const p = await problems([], {
       OPC_API: "https://a.example.com",
       OPC_USER: "/Compute-a/b",
@@ -110,7 +110,7 @@ describe("serve configuration", () => {
     assert.match(p.join("\n"), /OPC_PASSWORD_FILE and OPC_PASSWORD are both set/);
   });
 
-  test("a world-readable, missing or empty password file is refused up front", async () => {
+  it("a world-readable, missing or empty password file is refused up front", async () => {
     const open = join(dir, "open");
     await writeFile(open, "secret\n", { mode: 0o644 });
     const empty = join(dir, "empty");
@@ -133,7 +133,7 @@ describe("serve configuration", () => {
       { name: "a one-segment path with a slash", api: "https://a.example.com/compute/", ok: false },
     ];
     for (const row of rows) {
-      test(`${row.name}: ${row.ok ? "accepted" : "refused, naming what to write"}`, async () => {
+      it(`${row.name}: ${row.ok ? "accepted" : "refused, naming what to write"}`, async () => {
         const found = await problems(["--api", row.api, "--user", "/Compute-a/b", "--password-file", pw]);
         if (row.ok) assert.deepEqual(found, []);
         else {
@@ -145,7 +145,7 @@ describe("serve configuration", () => {
         }
       });
     }
-    test("OPC_API too, and auth / refresh_token read it the same way", async () => {
+    it("OPC_API too, and auth / refresh_token read it the same way", async () => {
       const found = await problems([], {
         OPC_API: "https://a.example.com/x",
         OPC_USER: "/Compute-a/b",
@@ -158,7 +158,7 @@ describe("serve configuration", () => {
     });
   });
 
-  test("URI rewriting is on by default; --no-rewrite-uris or OPC_PROXY_REWRITE_URIS=false turns it off", async () => {
+  it("URI rewriting is on by default; --no-rewrite-uris or OPC_PROXY_REWRITE_URIS=false turns it off", async () => {
     assert.equal((await loadConfig([], {})).config!.rewriteUris, true);
     assert.equal((await loadConfig(["--no-rewrite-uris"], {})).config!.rewriteUris, false);
     assert.equal((await loadConfig([], { OPC_PROXY_REWRITE_URIS: "false" })).config!.rewriteUris, false);
@@ -174,7 +174,7 @@ describe("serve configuration", () => {
     );
   });
 
-  test("a boolean variable must say true or false", async () => {
+  it("a boolean variable must say true or false", async () => {
     assert.match(
       (await problems([], { OPC_PROXY_INSECURE_SKIP_TLS_VERIFY: "garbage" })).join(),
       /OPC_PROXY_INSECURE_SKIP_TLS_VERIFY: "garbage" is not a boolean/,
@@ -187,12 +187,12 @@ describe("serve configuration", () => {
     );
   });
 
-  test("unknown flags and stray arguments are usage errors", async () => {
+  it("unknown flags and stray arguments are usage errors", async () => {
     assert.match((await problems(["--nope"])).join(), /Unknown option '--nope'.*--help/);
     assert.match((await problems(["extra"])).join(), /unexpected argument "extra"/);
   });
 
-  test("the command line exits 2 with every problem for a world-readable password file", async () => {
+  it("the command line exits 2 with every problem for a world-readable password file", async () => {
     const open = join(dir, "open2");
     await writeFile(open, "secret\n", { mode: 0o644 });
     const child = spawnCli([
@@ -214,7 +214,7 @@ describe("serve configuration", () => {
     assert.ok(!err.includes("secret"));
   });
 
-  test("the command line exits 1, naming --listen, when the address is in use", async () => {
+  it("the command line exits 1, naming --listen, when the address is in use", async () => {
     const taken = net.createServer();
     await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
     const port = (taken.address() as net.AddressInfo).port;

@@ -650,9 +650,11 @@ describe("docker/compose.yaml", () => {
 
 interface Probe {
   exec?: { command?: string[] };
-  httpGet?: unknown;
+  httpGet?: { path?: string; port?: number | string; host?: string; scheme?: string };
   tcpSocket?: unknown;
   timeoutSeconds?: number;
+  periodSeconds?: number;
+  failureThreshold?: number;
 }
 interface SecurityContext {
   runAsNonRoot?: boolean;
@@ -672,7 +674,7 @@ interface Container {
   restartPolicy?: string;
   env?: Array<{ name: string; value?: string; valueFrom?: unknown }>;
   envFrom?: Array<{ configMapRef?: { name: string }; secretRef?: { name: string } }>;
-  ports?: unknown[];
+  ports?: Array<{ name?: string; containerPort: number; protocol?: string }>;
   securityContext?: SecurityContext;
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   startupProbe?: Probe;
@@ -698,7 +700,9 @@ interface K8sObject {
   kind: string;
   metadata: { name: string };
   data?: Record<string, string>;
-  spec?: { template: { spec: PodSpec } };
+  spec?: {
+    template: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec: PodSpec };
+  };
 }
 
 /** Mebibytes of a memory quantity such as 160Mi, 1Gi, 300M. */
@@ -724,7 +728,8 @@ describe("docker/kubernetes/sidecar.yaml", () => {
     assert.ok(deployment?.spec, "a Deployment");
     const pod = deployment.spec.template.spec;
     const configMaps = new Map(docs.filter((d) => d.kind === "ConfigMap").map((d) => [d.metadata.name, d.data ?? {}]));
-    return { docs, pod, configMaps, all: [...(pod.initContainers ?? []), ...pod.containers] };
+    const template = deployment.spec.template;
+    return { docs, pod, template, configMaps, all: [...(pod.initContainers ?? []), ...pod.containers] };
   });
 
   const envOfContainer = (c: Container): Env => {
@@ -757,6 +762,20 @@ describe("docker/kubernetes/sidecar.yaml", () => {
     const serve = mainCommand(sidecar)!;
     return { sidecars, sidecar, serve, listen: tcpListen(listenOf(serve), "sidecar") };
   });
+  /** The sidecar's --admin-listen (flag or OPC_PROXY_ADMIN_LISTEN), which the kubelet and Prometheus reach. */
+  const admin = lazy(() => {
+    const { serve } = proxy();
+    const a = serve.parsed.get("admin-listen");
+    assert.ok(a, "the sidecar needs OPC_PROXY_ADMIN_LISTEN: probes and scrapes reach the pod IP, never loopback");
+    return { ...tcpListen(a.value, `sidecar ${a.from}`), text: a.value, from: a.from };
+  });
+  /** The container port a probe or monitor names (a port name of the sidecar, or a number). */
+  const portNumber = (c: Container, port: number | string | undefined, where: string): number => {
+    if (typeof port === "number") return port;
+    const named = c.ports?.find((p) => p.name === port);
+    assert.ok(named, `${where}: port "${port}" is not a named port of ${c.name}`);
+    return named.containerPort;
+  };
 
   it("runs exactly one proxy, as a native sidecar (an init container with restartPolicy Always)", () => {
     const { pod } = load();
@@ -792,7 +811,10 @@ describe("docker/kubernetes/sidecar.yaml", () => {
       `the sidecar must listen on loopback (the default 127.0.0.1:8080), not ${listenOf(serve)}`,
     );
     assert.notEqual(pod.hostNetwork, true, "hostNetwork would share the node's loopback with the proxy");
-    assert.equal(sidecar.ports, undefined, "no containerPort: nothing outside the pod connects");
+    assert.ok(
+      !sidecar.ports?.some((p) => p.containerPort === listen.port),
+      `no containerPort ${listen.port}: the proxy's own listener is for the pod's containers only`,
+    );
     const app = pod.containers.find((c) => c !== sidecar)!;
     const api = envOfContainer(app).OPC_API;
     assert.ok(api, `${app.name}: give the app OPC_API=http://127.0.0.1:${listen.port}`);
@@ -800,32 +822,78 @@ describe("docker/kubernetes/sidecar.yaml", () => {
     assert.ok(isLoopbackHost(new URL(api).hostname), `${app.name}: OPC_API must be the sidecar's loopback address`);
   });
 
-  it("probes with exec `opc-auth-proxy wait` (readiness on /-/readyz, liveness on /-/healthz), with timeouts above wait's", () => {
-    const { sidecar, serve, listen } = proxy();
-    for (const k of ["startupProbe", "readinessProbe", "livenessProbe"] as const) {
+  it("opens an admin listener on the pod IP, its port the only one the sidecar declares, named admin", () => {
+    const { sidecar, listen } = proxy();
+    const a = admin();
+    assert.ok(
+      a.host === "0.0.0.0" || a.host === "::",
+      `${a.from} "${a.text}": the kubelet and Prometheus connect to the pod IP, so listen on 0.0.0.0 or [::]`,
+    );
+    assert.notEqual(a.port, listen.port, `${a.from}: another port than the proxy's ${listen.port}`);
+    assert.deepEqual(
+      sidecar.ports?.map((p) => ({ name: p.name, containerPort: p.containerPort })),
+      [{ name: "admin", containerPort: a.port }],
+      `ports: [{ name: admin, containerPort: ${a.port} }], the admin listener and nothing else`,
+    );
+  });
+
+  it("probes over httpGet on the admin port (startup and readiness /-/readyz, liveness /-/healthz)", () => {
+    const { sidecar } = proxy();
+    const a = admin();
+    const paths = { startupProbe: "/-/readyz", readinessProbe: "/-/readyz", livenessProbe: "/-/healthz" } as const;
+    for (const [k, path] of Object.entries(paths) as Array<[keyof typeof paths, string]>) {
       const p = sidecar[k];
-      assert.ok(
-        p?.exec,
-        `${k}: an exec probe (the kubelet's httpGet goes to the pod IP, which a loopback listener does not answer)`,
-      );
-      const w = execCommand(sidecar, k, p)!;
-      assert.equal(w.sub, "wait", `${k}: opc-auth-proxy wait`);
-      const target = waitTarget(w, envOfContainer(sidecar));
+      assert.ok(p?.httpGet, `${k}: an httpGet probe on the admin listener (no exec: no second Node process)`);
+      assert.equal(p.exec, undefined, `${k}: httpGet only`);
+      assert.equal(p.httpGet.host, undefined, `${k}: no host: the kubelet probes the pod IP`);
+      assert.notEqual(p.httpGet.scheme, "HTTPS", `${k}: the admin listener speaks HTTP`);
+      assert.equal(portNumber(sidecar, p.httpGet.port, k), a.port, `${k}: the admin port, ${a.port}`);
       assert.equal(
-        Number(target.port),
-        listen.port,
-        `${k} probes ${target.origin}, the proxy listens on ${listenOf(serve)}`,
-      );
-      assert.equal(
-        target.pathname,
-        k === "livenessProbe" ? "/-/healthz" : "/-/readyz",
+        p.httpGet.path,
+        path,
         `${k}: ${k === "livenessProbe" ? "liveness must not depend on the API" : "ready means a session is held"}`,
       );
-      assert.ok(
-        (p.timeoutSeconds ?? 1) > waitTimeoutSeconds(w),
-        `${k}: timeoutSeconds ${p.timeoutSeconds ?? 1} must exceed wait --timeout (Kubernetes kills the probe at timeoutSeconds)`,
-      );
     }
+    const s = sidecar.startupProbe!;
+    assert.equal(s.periodSeconds, 2, "startupProbe: every 2 s, so the app starts soon after the first login");
+    assert.ok(
+      (s.periodSeconds ?? 10) * (s.failureThreshold ?? 3) >= 60,
+      "startupProbe: at least a minute for the first login (backoff after a network error) before a restart",
+    );
+  });
+
+  it("has Prometheus scrape the admin port's /-/metrics (annotations, and the commented PodMonitor)", () => {
+    const { template } = load();
+    const { sidecar } = proxy();
+    const a = admin();
+    const ann = template.metadata?.annotations ?? {};
+    assert.equal(ann["prometheus.io/scrape"], "true", 'pod annotation prometheus.io/scrape: "true"');
+    assert.equal(ann["prometheus.io/port"], String(a.port), `pod annotation prometheus.io/port: "${a.port}"`);
+    assert.equal(ann["prometheus.io/path"], "/-/metrics", "pod annotation prometheus.io/path: /-/metrics");
+    // The example after the last "# ---" line, uncommented, must be a PodMonitor that selects this pod.
+    const lines = read("docker/kubernetes/sidecar.yaml").split("\n");
+    const start = lines.lastIndexOf("# ---");
+    assert.ok(start > 0, 'a commented PodMonitor example after a "# ---" line at the end');
+    const text = lines
+      .slice(start + 1)
+      .filter((l) => l.startsWith("#"))
+      .map((l) => l.replace(/^# ?/, ""))
+      .join("\n");
+    const monitor = parse(text) as {
+      apiVersion: string;
+      kind: string;
+      spec: {
+        selector: { matchLabels: Record<string, string> };
+        podMetricsEndpoints: Array<{ port?: string; path?: string }>;
+      };
+    };
+    assert.equal(monitor.apiVersion, "monitoring.coreos.com/v1");
+    assert.equal(monitor.kind, "PodMonitor");
+    for (const [k, v] of Object.entries(monitor.spec.selector.matchLabels))
+      assert.equal(template.metadata?.labels?.[k], v, `PodMonitor selector ${k}=${v} must match the pod's labels`);
+    const [endpoint] = monitor.spec.podMetricsEndpoints;
+    assert.equal(portNumber(sidecar, endpoint?.port, "PodMonitor"), a.port, "PodMonitor: the admin port, by name");
+    assert.equal(endpoint?.path, "/-/metrics", "PodMonitor: path /-/metrics");
   });
 
   it("mounts the Secret owner- or fsGroup-readable only, into the proxy alone", () => {
@@ -906,7 +974,7 @@ describe("docker/kubernetes/sidecar.yaml", () => {
       );
   });
 
-  it("sizes memory from the benchmark (67 MiB idle, 103 MiB under load, plus a probe's Node process)", () => {
+  it("sizes memory from BENCHMARKS.md (140 MiB peak under load, 172 MiB soak peak)", () => {
     const { sidecar } = proxy();
     const r = sidecar.resources;
     assert.ok(
@@ -914,12 +982,12 @@ describe("docker/kubernetes/sidecar.yaml", () => {
       "sidecar: requests cpu/memory and a memory limit",
     );
     assert.ok(
-      mebibytes(r.requests.memory, "requests.memory") >= 103,
-      "requests.memory at least the RSS under load (103 MiB)",
+      mebibytes(r.requests.memory, "requests.memory") >= 140,
+      "requests.memory at least the peak RSS under the 32-connection load (140 MiB)",
     );
     assert.ok(
-      mebibytes(r.limits.memory, "limits.memory") >= 200 + 64,
-      "limits.memory: 200 MiB of proxy plus an exec probe's Node process",
+      mebibytes(r.limits.memory, "limits.memory") >= 172 + 64,
+      "limits.memory: the soak's peak RSS (172 MiB) plus room for garbage collection",
     );
     assert.ok(mebibytes(r.limits.memory, "limits.memory") >= mebibytes(r.requests.memory, "requests.memory"));
   });

@@ -3,11 +3,11 @@
 
 import assert from "node:assert/strict";
 import { chmod } from "node:fs/promises";
-import { describe, test } from "node:test";
+import { describe, it } from "node:test";
 import { send, startStack, events, V3, PASSWORD } from "../support/stack.js";
 
 describe("failures", () => {
-  test("a wrong password fails readiness, is not hammered, and recovers when the file is fixed", async () => {
+  it("a wrong password fails readiness, is not hammered, and recovers when the file is fixed", async () => {
     const stack = await startStack({ passwordFile: true });
     try {
       const sim = stack.sim.simulator;
@@ -45,7 +45,7 @@ describe("failures", () => {
     }
   });
 
-  test("a password file made world-readable at run time stops logins with the chmod hint", async () => {
+  it("a password file made world-readable at run time stops logins with the chmod hint", async () => {
     const stack = await startStack({ passwordFile: true });
     try {
       await chmod(stack.passwordPath!, 0o644);
@@ -62,8 +62,9 @@ describe("failures", () => {
     }
   });
 
-  test("API errors at login back off with growing waits and recover", async () => {
-    const stack = await startStack({ start: false });
+  it("API errors at login back off with growing waits and recover", async () => {
+    // loginWaitMs 0: requests answer 503 at once during the backoff instead of waiting for the retry.
+    const stack = await startStack({ start: false, policy: { loginWaitMs: 0 } });
     try {
       stack.sim.simulator.failNext(4, { kind: "status", status: 503 });
       await stack.proxy.session.start();
@@ -86,7 +87,7 @@ describe("failures", () => {
     }
   });
 
-  test("502 with a JSON reason when the API drops the connection", async () => {
+  it("502 with a JSON reason when the API drops the connection", async () => {
     const stack = await startStack();
     try {
       stack.sim.simulator.failNext(1, { kind: "reset" });
@@ -103,7 +104,7 @@ describe("failures", () => {
     }
   });
 
-  test("504 with a JSON reason when the API is silent past --upstream-timeout", async () => {
+  it("504 with a JSON reason when the API is silent past --upstream-timeout", async () => {
     const stack = await startStack({ proxy: { upstreamTimeoutMs: 200 } });
     try {
       stack.sim.simulator.failNext(1, { kind: "delay", ms: 5_000 });
@@ -116,7 +117,7 @@ describe("failures", () => {
     }
   });
 
-  test("HTML error pages and JSON errors from the API pass through unchanged", async () => {
+  it("HTML error pages and JSON errors from the API pass through unchanged", async () => {
     const stack = await startStack();
     try {
       stack.sim.simulator.failNext(1, { kind: "html", status: 502 });
@@ -133,7 +134,7 @@ describe("failures", () => {
     }
   });
 
-  test("no secret appears in the logs of a session's life", async () => {
+  it("no secret appears in the logs of a session's life", async () => {
     const stack = await startStack({ passwordFile: true, sim: { tokenTtlSeconds: 3, sessionTtlSeconds: 10 } });
     try {
       stack.sim.simulator.revokeAll();

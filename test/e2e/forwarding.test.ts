@@ -3,7 +3,7 @@
 // endpoints answered locally.
 
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { assemble, type RunningProxy } from "../../src/assemble.js";
 import { staticCredentials } from "../../src/session/credentials.js";
 import { silentLogger } from "../../src/log.js";
@@ -41,14 +41,14 @@ describe("forwarding", () => {
     "/weird/%zz/%2e%2e/",
     "/x/../-/status",
   ]) {
-    test(`path ${path} reaches the API byte for byte`, async () => {
+    it(`path ${path} reaches the API byte for byte`, async () => {
       const r = await send(proxy.url, "GET", path);
       assert.equal(r.status, 200);
       assert.equal(last().url, path);
     });
   }
 
-  test("the client's Cookie and Authorization never reach the API; the managed cookie does", async () => {
+  it("the client's Cookie and Authorization never reach the API; the managed cookie does", async () => {
     await send(proxy.url, "GET", "/x", {
       headers: { cookie: "nimbula=forged; other=1", authorization: "Basic Zm9vOmJhcg==", "x-custom": "kept" },
     });
@@ -59,7 +59,7 @@ describe("forwarding", () => {
     assert.equal(h.host, new URL(api.url).host);
   });
 
-  test("hop-by-hop headers and those named in Connection are dropped both ways", async () => {
+  it("hop-by-hop headers and those named in Connection are dropped both ways", async () => {
     api.extraHeaders = { "x-hop": "secret-hop", connection: "x-hop", "x-end": "kept" };
     try {
       const r = await send(proxy.url, "GET", "/y", {
@@ -81,7 +81,7 @@ describe("forwarding", () => {
     }
   });
 
-  test("nimbula Set-Cookie lines are stripped from responses; other cookies pass", async () => {
+  it("nimbula Set-Cookie lines are stripped from responses; other cookies pass", async () => {
     api.extraHeaders = { "set-cookie": ["nimbula=rotated-secret; Path=/; Max-Age=1800", "lb=abc; Path=/"] };
     try {
       const r = await send(proxy.url, "GET", "/z");
@@ -95,7 +95,7 @@ describe("forwarding", () => {
     }
   });
 
-  test("Accept and Content-Type pass through unchanged; bodies are echoed intact", async () => {
+  it("Accept and Content-Type pass through unchanged; bodies are echoed intact", async () => {
     const body = JSON.stringify({ a: "ü", b: [1, 2, 3] });
     const r = await send(proxy.url, "POST", "/echo", {
       headers: {
@@ -109,7 +109,7 @@ describe("forwarding", () => {
     assert.equal(last().headers["content-type"], "application/oracle-compute-v3+json");
   });
 
-  test("Expect: 100-continue uploads get the cookie too", async () => {
+  it("Expect: 100-continue uploads get the cookie too", async () => {
     const r = await send(proxy.url, "PUT", "/upload", {
       headers: { expect: "100-continue", "content-length": "5" },
       body: "hello",
@@ -120,7 +120,7 @@ describe("forwarding", () => {
     assert.equal(last().headers.expect, undefined);
   });
 
-  test("control endpoints answer locally and never forward", async () => {
+  it("control endpoints answer locally and never forward", async () => {
     const before = api.seen.length;
     assert.equal((await send(proxy.url, "GET", "/-/healthz")).status, 200);
     const ready = await send(proxy.url, "GET", "/-/readyz");

@@ -2,7 +2,7 @@
 // revocation bursts, 401 replays of bodies, and rotated cookies, with no failed request.
 
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { events, send, startStack, V3, type Stack } from "../support/stack.js";
 
 /** Moves the shared clock in steps, letting the proxy finish each refresh or login it starts. */
@@ -15,7 +15,7 @@ async function pass(stack: Stack, ms: number, step: number, each?: () => Promise
 }
 
 describe("session life", () => {
-  test("steady traffic across several token lifetimes: no failed request, refreshes, one login", async () => {
+  it("steady traffic across several token lifetimes: no failed request, refreshes, one login", async () => {
     const stack = await startStack({ sim: { tokenTtlSeconds: 3, sessionTtlSeconds: 3600 } });
     try {
       const statuses: number[] = [];
@@ -33,7 +33,7 @@ describe("session life", () => {
     }
   });
 
-  test("traffic across several short sessions: no failed request, a login per session", async () => {
+  it("traffic across several short sessions: no failed request, a login per session", async () => {
     const stack = await startStack({ sim: { tokenTtlSeconds: 3, sessionTtlSeconds: 10 } });
     try {
       const statuses: number[] = [];
@@ -50,7 +50,7 @@ describe("session life", () => {
     }
   });
 
-  test("a server-side revocation under 50 concurrent requests costs exactly one login", async () => {
+  it("a server-side revocation under 50 concurrent requests costs exactly one login", async () => {
     const stack = await startStack();
     try {
       const before = stack.sim.simulator.counters().logins;
@@ -67,7 +67,7 @@ describe("session life", () => {
     }
   });
 
-  test("an expired cookie is never sent after the clock jumps (laptop sleep)", async () => {
+  it("an expired cookie is never sent after the clock jumps (laptop sleep)", async () => {
     const stack = await startStack({ sim: { tokenTtlSeconds: 60, sessionTtlSeconds: 3600 } });
     try {
       // Jump past the token's life without letting the refresh timer run first.
@@ -91,7 +91,7 @@ describe("401 replay", () => {
   });
   after(() => stack.close());
 
-  test("POST and PUT bodies arrive intact when sent again after a 401", async () => {
+  it("POST and PUT bodies arrive intact when sent again after a 401", async () => {
     const key = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ== jack@laptop";
     const name = "/Compute-acme/jack.jones@example.com/replayed";
     stack.sim.simulator.revokeAll();
@@ -114,7 +114,7 @@ describe("401 replay", () => {
     assert.equal(events(stack.logs, "request").filter((e) => e.retried === "401").length, 2);
   });
 
-  test("a body of 900 KiB, still arriving when the 401 comes back, is replayed intact", async () => {
+  it("a body of 900 KiB, still arriving when the 401 comes back, is replayed intact", async () => {
     const name = "/Compute-acme/jack.jones@example.com/large";
     const key = `ssh-rsa ${"A".repeat(900 * 1024)} jack@laptop`;
     stack.sim.simulator.revokeAll();
@@ -127,7 +127,7 @@ describe("401 replay", () => {
     assert.equal(got.json().key, key);
   });
 
-  test("a body over --max-replay-bytes is not replayed: the client sees the 401 and the next request works", async () => {
+  it("a body over --max-replay-bytes is not replayed: the client sees the 401 and the next request works", async () => {
     const small = await startStack({ proxy: { maxReplayBytes: 16 } });
     try {
       small.sim.simulator.revokeAll();
@@ -146,7 +146,28 @@ describe("401 replay", () => {
     }
   });
 
-  test("a rotated cookie on an ordinary response is adopted", async () => {
+  it("a replay refused as well reaches the client, and the session drops that cookie at once", async () => {
+    const own = await startStack();
+    try {
+      const sim = own.sim.simulator;
+      const session = own.proxy.session;
+      // The session is revoked again right as the re-login lands: the replay carries a dead cookie.
+      session.once("login", () => sim.revokeAll());
+      sim.revokeAll();
+      const before = sim.counters().logins;
+      const r = await send(own.url, "GET", "/shape/", { headers: { accept: V3 } });
+      assert.equal(r.status, 401, "sent twice, refused twice");
+      await session.idle();
+      assert.equal(session.snapshot().counters.unauthorized, 2, "both 401s reached the session");
+      assert.equal(sim.counters().logins, before + 2, "the second 401 logs in again without waiting for traffic");
+      const again = await send(own.url, "GET", "/shape/", { headers: { accept: V3 } });
+      assert.equal(again.status, 200);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it("a rotated cookie on an ordinary response is adopted", async () => {
     stack.sim.simulator.rotateCookieNext(1);
     const r = await send(stack.url, "GET", "/shape/", { headers: { accept: V3 } });
     assert.equal(r.status, 200);

@@ -12,8 +12,7 @@ import { createLogger } from "../../src/log.js";
 import { staticCredentials } from "../../src/session/credentials.js";
 import { nimbulaValue } from "../support/cookies.js";
 import { logSink, testSettings } from "../support/settings.js";
-
-const USER = "/Compute-acme/jack.jones@example.com";
+import { USER } from "../support/identities.js";
 
 describe("assemble() when the listener cannot bind", () => {
   it(

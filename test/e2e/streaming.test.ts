@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { startEchoUpstream, type EchoUpstream } from "../support/echo-upstream.js";
 import { spawnCli, type Child } from "../support/spawn-proxy.js";
 
@@ -47,7 +47,7 @@ describe("streaming", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  test("1 GiB up and 1 GiB down without the proxy's memory growing", async (t) => {
+  it("1 GiB up and 1 GiB down without the proxy's memory growing", async (t) => {
     // Warm up the paths once so the baseline includes code and pools, not just start-up.
     await upload(`${base}/upload`, 8 * MiB);
     await download(`${base}/download?bytes=${8 * MiB}`);
@@ -74,7 +74,7 @@ describe("streaming", () => {
     assert.ok(peak - baseline < MAX_GROWTH, `RSS grew ${((peak - baseline) / MiB).toFixed(1)} MiB while 2 GiB passed`);
   });
 
-  test("1 GiB of JSON has its URIs rewritten as it streams, without the proxy's memory growing", async (t) => {
+  it("1 GiB of JSON has its URIs rewritten as it streams, without the proxy's memory growing", async (t) => {
     await countUris(`${base}/download-json?bytes=${8 * MiB}`, base);
     const baseline = await rss(base);
     let peak = baseline;

@@ -52,6 +52,7 @@ describe("admin listener", () => {
       assert.equal(r.status, 404, r.text);
       assert.equal(r.json().code, "BAD_REQUEST");
       assert.match(r.json().message, /admin listener .* never forwards/);
+      assert.match(r.json().message, /status page \(\/-\/, \/-\/events, \/-\/assets\/\*\)/);
       assert.equal(r.json().requestId, r.headers["x-request-id"]);
       assert.equal(stack.sim.simulator.counters().requests, before, "nothing reached the API");
     });

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import type { IncomingMessage } from "node:http";
 import { PassThrough, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { describe, test } from "node:test";
+import { describe, it } from "node:test";
 import { ReplayBudget, ReplayableBody } from "../../src/proxy/body.js";
 
 function request(chunks: string[]): IncomingMessage {
@@ -29,7 +29,7 @@ async function text(r: NodeJS.ReadableStream | undefined): Promise<string | unde
 }
 
 describe("ReplayableBody", () => {
-  test("streams the body and keeps a copy to send again", async () => {
+  it("streams the body and keeps a copy to send again", async () => {
     const budget = new ReplayBudget(1024);
     const body = new ReplayableBody(request(["hello ", "world"]), 100, budget);
     assert.equal(await drain(body), "hello world");
@@ -40,7 +40,7 @@ describe("ReplayableBody", () => {
     assert.equal(await body.replay(), undefined, "released: no longer replayable");
   });
 
-  test("a body over the per-request limit streams through but is not kept", async () => {
+  it("a body over the per-request limit streams through but is not kept", async () => {
     const budget = new ReplayBudget(1024);
     const body = new ReplayableBody(request(["0123456789", "0123456789"]), 15, budget);
     assert.equal(await drain(body), "01234567890123456789");
@@ -48,7 +48,7 @@ describe("ReplayableBody", () => {
     assert.equal(budget.inUse, 0, "what was kept before the limit was given back");
   });
 
-  test("when the process-wide budget is spent, further bodies are not kept", async () => {
+  it("when the process-wide budget is spent, further bodies are not kept", async () => {
     const budget = new ReplayBudget(15);
     const a = new ReplayableBody(request(["0123456789"]), 100, budget);
     await drain(a);

@@ -11,8 +11,8 @@ import { after, before, describe, it } from "node:test";
 import { ProxyError } from "../../src/errors.js";
 import { MAX_COOKIE_FILE_BYTES, readCookieFile } from "../../src/session/cookie-file.js";
 import { fileCredentials, readPasswordFile } from "../../src/session/credentials.js";
+import { USER } from "../support/identities.js";
 
-const USER = "/Compute-acme/jack.jones@example.com";
 const SECRET = "s3cret-pw";
 
 describe("password file", () => {

@@ -129,6 +129,8 @@ describe("malformed requests", () => {
       () => events(stack.logs, "request").some((e) => e.clientAborted === true),
       "the aborted upload is logged",
     );
+    const aborted = events(stack.logs, "request").find((e) => e.clientAborted === true);
+    assert.equal(aborted?.status, 499, "logged with a status the client never got");
     assert.equal((await send(stack.url, "GET", "/shape/", { headers: { accept: V3 } })).status, 200);
   });
 });
@@ -273,6 +275,8 @@ describe("a login that meets an HTML error page", () => {
     const p = await startProxy(sim.url, {
       start: false,
       credentials: staticCredentials(DEMO_USER, DEMO_PASSWORD, "test"),
+      // 503 at once during the backoff (no waiting for the retry), so the page's text is what the client reads.
+      policy: { loginWaitMs: 0 },
     });
     try {
       sim.simulator.failNext(1, { kind: "html", status: 503 });

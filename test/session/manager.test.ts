@@ -12,12 +12,13 @@ import { AuthFailure, type AuthClient } from "../../src/session/api-auth.js";
 import type { IssuedCookie } from "../../src/session/cookie.js";
 import type { SessionEvents } from "../../src/session/events.js";
 import { SessionManager, type SessionOptions } from "../../src/session/manager.js";
+import { nimbulaValue, opaqueNimbulaValue } from "../support/cookies.js";
 import { FakeClock, settle } from "../support/fake-clock.js";
+import { USER } from "../support/identities.js";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const PASSWORD = "correct horse battery staple";
-const USER = "/Compute-acme/jack.jones@example.com";
 const SOURCE = "the password file /run/secrets/opc-password";
 
 // ---- fakes -------------------------------------------------------------------------------------
@@ -47,19 +48,9 @@ function seeded(seed = 7): Random {
   };
 }
 
-/** The cookie value exactly as design.md fact 4 describes it: base64 of nested JSON, float seconds. */
+/** The cookie value exactly as design.md fact 4 describes it (test/support/cookies.ts). */
 function encodeCookie(expiresAt: number, sessionEnd: number, n: number): string {
-  const inner = JSON.stringify({
-    customer: "Compute-acme",
-    realm: "compute-us2-z12",
-    entity_type: "user",
-    session_expires: sessionEnd / 1000,
-    expires: expiresAt / 1000,
-    user: USER,
-    groups: ["/Compute-acme/Compute.Compute_Operations"],
-  });
-  const middle = JSON.stringify({ realm: "compute-us2-z12", value: inner, signature: `sig+/${n}==` });
-  return Buffer.from(JSON.stringify({ identity: middle })).toString("base64");
+  return nimbulaValue({ user: USER, expiresAt, sessionExpiresAt: sessionEnd }, n);
 }
 
 type LoginMode = "ok" | "max-age" | "reject" | "transient" | "hang";
@@ -144,7 +135,7 @@ class FakeAuth implements AuthClient {
   private issue(now: number, sessionEnd: number, maxAgeOnly: boolean): IssuedCookie {
     const expiresAt = Math.min(now + this.tokenTtlMs, sessionEnd);
     const n = ++this.seq;
-    const value = maxAgeOnly ? `opaque+token/${n}==` : encodeCookie(expiresAt, sessionEnd, n);
+    const value = maxAgeOnly ? opaqueNimbulaValue(n) : encodeCookie(expiresAt, sessionEnd, n);
     this.tokens.set(value, { expiresAt, sessionEnd, maxAge: maxAgeOnly });
     this.issued.push(value);
     return { value, maxAgeSeconds: Math.round((expiresAt - now) / 1000) };
@@ -610,7 +601,7 @@ describe("SessionManager: clocks that disagree", () => {
 
 describe("SessionManager: backoff", () => {
   it("transient login failures back off exponentially with jitter, capped near 60 s, then recover", async () => {
-    const { auth, mgr, fake, advanceTo, nextAt } = setup();
+    const { auth, mgr, fake, advanceTo, nextAt } = setup({ options: { policy: { loginWaitMs: 0 } } });
     auth.loginMode = "transient";
     await mgr.start();
     const delays: number[] = [];
@@ -620,7 +611,7 @@ describe("SessionManager: backoff", () => {
       assert.equal(snap.next?.action, "login");
       assert.equal(snap.consecutiveFailures, i + 1);
       delays.push(nextAt() - fake.now());
-      // No usable session meanwhile: waitForCookie() answers 503 at once, without a login.
+      // No usable session meanwhile, and (loginWaitMs 0) no waiting for the retry: 503 at once, without a login.
       const before = auth.logins;
       await expect503(mgr.waitForCookie());
       assert.equal(auth.logins, before);
@@ -650,6 +641,77 @@ describe("SessionManager: backoff", () => {
     assert.equal(snap.consecutiveFailures, 0);
     assert.equal(snap.next?.action, "refresh");
     assert.equal(await mgr.waitForCookie(), auth.last);
+  });
+});
+
+describe("SessionManager: requests waiting through a transient login failure", () => {
+  // The soak's finding: one reset on a login failed every client waiting for it (503), though the
+  // retry a second later logged in. Only injected faults may reach a client, and only unreplayable ones.
+  it("one failed login after a 401: the 20 waiting requests all get the retry's cookie, one login each", async () => {
+    const { auth, mgr, advanceTo, nextAt } = setup();
+    await mgr.start();
+    const used = auth.last;
+    auth.loginMode = "hang";
+    // The first drops the cookie; then both ways of waiting for a session queue behind the login.
+    const first = mgr.reportUnauthorized(used);
+    const rest = Array.from({ length: 19 }, (_, i) => (i % 2 ? mgr.reportUnauthorized(used) : mgr.waitForCookie()));
+    const waiting = [first, ...rest];
+    await settle();
+    assert.equal(auth.logins, 2);
+    auth.loginMode = "ok";
+    auth.release(new AuthFailure("transient", "cannot reach the API: ECONNRESET socket hang up"));
+    await settle();
+    assert.equal(mgr.snapshot().state, "backoff");
+    const pending = waiting.map(isPending);
+    assert.ok(
+      pending.every((p) => p()),
+      "nobody is failed by the one reset",
+    );
+    await advanceTo(nextAt());
+    const got = await Promise.all(waiting);
+    assert.equal(auth.logins, 3, "the timer's retry is the only further login");
+    assert.ok(got.every((c) => c === auth.last && c !== used));
+  });
+
+  it("a request arriving during the backoff waits for the retry; a second failure keeps it waiting within the budget", async () => {
+    const { auth, mgr, fake, advanceTo, nextAt } = setup({ options: { policy: { loginWaitMs: 5_000 } } });
+    auth.loginMode = "transient";
+    await mgr.start();
+    const arrived = fake.now();
+    const waiting = mgr.waitForCookie();
+    const pending = isPending(waiting);
+    await advanceTo(nextAt()); // 2nd login fails too; the 3rd is due ~2 s later, still within 5 s
+    assert.ok(pending());
+    auth.loginMode = "ok";
+    await advanceTo(nextAt());
+    assert.equal(await waiting, auth.last);
+    assert.ok(fake.now() - arrived <= 5_000);
+    assert.equal(auth.logins, 3);
+  });
+
+  it("gives up at the budget's end with 503 when retries keep failing, and on stop()", async () => {
+    const { auth, mgr, fake, advanceTo, nextAt } = setup({ options: { policy: { loginWaitMs: 2_500 } } });
+    auth.loginMode = "transient";
+    await mgr.start();
+    const arrived = fake.now();
+    const late = mgr.waitForCookie();
+    const pending = isPending(late);
+    for (let i = 0; i < 5 && pending(); i++) await advanceTo(nextAt());
+    const err = await expect503(late);
+    assert.equal(err.code, "NO_SESSION");
+    assert.ok(fake.now() - arrived <= 2_500 + 4_000, "no wait beyond the retry that was due in the budget");
+    const stopped = mgr.waitForCookie();
+    await settle();
+    mgr.stop();
+    assert.equal((await expect503(stopped)).code, "SHUTTING_DOWN");
+  });
+
+  it("rejected credentials are not waited for: 503 at once", async () => {
+    const { auth, mgr } = setup();
+    auth.loginMode = "reject";
+    await mgr.start();
+    await expect503(mgr.waitForCookie());
+    assert.equal(auth.logins, 1);
   });
 });
 

@@ -2,7 +2,7 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { api, cookieFor, decodeCookie, login, PASSWORD, send, startFake, USER, V3 } from "./helpers.js";
+import { api, cookieFor, decodeCookie, login, PASSWORD, send, startFake, USER, V3 } from "../support/simulator.js";
 
 const MIN = 60_000;
 

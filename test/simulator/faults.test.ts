@@ -2,7 +2,7 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { api, cookieFor, decodeCookie, login, send, startFake } from "./helpers.js";
+import { api, cookieFor, decodeCookie, login, send, startFake } from "../support/simulator.js";
 
 const control = (base: string, method: string, path: string, body?: unknown) =>
   send(

@@ -3,7 +3,7 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { api, cookieFor, DIR, startFake, USER, V3 } from "./helpers.js";
+import { api, cookieFor, DIR, startFake, USER, V3 } from "../support/simulator.js";
 
 const U = USER;
 let seq = 0;

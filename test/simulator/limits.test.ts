@@ -2,7 +2,7 @@
 
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { api, cookieFor, login, send, startFake, USER, V3 } from "./helpers.js";
+import { api, cookieFor, login, send, startFake, USER, V3 } from "../support/simulator.js";
 
 describe("simulator limits", () => {
   it("refuses objects past maxObjects with 507, and accepts again after a delete", async () => {

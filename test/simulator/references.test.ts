@@ -4,7 +4,7 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { api, cookieFor, DIR, startFake, USER } from "./helpers.js";
+import { api, cookieFor, DIR, startFake, USER } from "../support/simulator.js";
 
 const IMAGE = "/oracle/public/OL_7.2_UEKR4_x86_64";
 const vm = (over: Record<string, unknown> = {}) => ({ name: `${USER}/vm`, shape: "oc3", imagelist: IMAGE, ...over });

@@ -3,7 +3,7 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { api, cookieFor, DIR, send, startFake, USER, V3 } from "./helpers.js";
+import { api, cookieFor, DIR, send, startFake, USER, V3 } from "../support/simulator.js";
 import { INSTANCE_TIMINGS } from "../../src/simulator/index.js";
 
 const PUBLIC = "https://compute.uscom-central-1.oraclecloud.com:443";

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { simulate } from "../../src/commands/simulate.js";
 import { DEMO_PASSWORD, DEMO_USER } from "../../src/simulator/index.js";
-import { login } from "./helpers.js";
+import { login } from "../support/simulator.js";
 import { fakeIO } from "../support/io.js";
 
 /** Waits (bounded) until the command has printed its URL. */
@@ -95,6 +95,24 @@ describe("simulate command", () => {
     assert.match(f.err(), /--password-file/);
     assert.match(f.err(), /chmod 600/);
     assert.ok(!f.err().includes("secret"));
+  });
+
+  it("reports several bad flags at once, naming each", async () => {
+    const f = fakeIO();
+    assert.equal(await simulate(["--token-ttl", "-5", "--bogus", "--max-objects", "0", "--listen"], f.io), 2);
+    const lines = f
+      .err()
+      .split("\n")
+      .filter((l) => l.startsWith("  - "));
+    assert.equal(lines.length, 4, f.err());
+    for (const re of [
+      /--token-ttl needs a value.*--token-ttl=-5/,
+      /--bogus/,
+      /--listen needs a value/,
+      /--max-objects/,
+    ]) {
+      assert.equal(lines.filter((l) => re.test(l)).length, 1, `${re} once in: ${f.err()}`);
+    }
   });
 
   it("checks users and pairs them with password files", async () => {

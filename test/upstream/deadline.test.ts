@@ -62,7 +62,8 @@ describe("a whole-exchange deadline for session calls", () => {
   }
 
   it("serve: the login is a transient failure, and a waiting client gets 503 NO_SESSION", async () => {
-    const p = await startProxy(slow.url, { settings: { upstreamTimeoutMs: 300 } });
+    // loginWaitMs 0: the client gets the 503 at once instead of waiting for the retry (manager.ts).
+    const p = await startProxy(slow.url, { settings: { upstreamTimeoutMs: 300 }, policy: { loginWaitMs: 0 } });
     try {
       const s = p.proxy.session.snapshot();
       assert.equal(s.ready, false);

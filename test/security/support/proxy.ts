@@ -1,50 +1,17 @@
-// Starts the real proxy (assemble) in front of any API URL on an ephemeral loopback port, with a
-// fake clock and every log line captured: for tests whose upstream is not the simulator.
+// The proxy in front of any API URL, under the names older tests import: start-proxy.ts's
+// startProxy with `api`, logging in with the distinctive SECRET_PASSWORD of identities.ts.
 
-import type { AddressInfo } from "node:net";
-import { assemble, type AssembleDeps, type ProxySettings, type RunningProxy } from "../../../src/assemble.js";
-import { staticCredentials, type Credentials } from "../../../src/session/credentials.js";
-import { createLogger, type LogLevel } from "../../../src/log.js";
-import { FakeClock } from "../../support/fake-clock.js";
-import { logSink, testSettings } from "../../support/settings.js";
+import { startProxy as start, type StartProxyOptions, type StartedProxy } from "../../support/start-proxy.js";
+import type { FakeClock } from "../../support/fake-clock.js";
+import { SECRET_PASSWORD } from "../../support/identities.js";
 
-export const USER = "/Compute-acme/jack.jones@example.com";
-export const PASSWORD = "pw-Tr0ub4dor&3-never-logged";
+export { USER } from "../../support/identities.js";
+export const PASSWORD = SECRET_PASSWORD;
 
-export interface TestProxy {
-  proxy: RunningProxy;
-  url: string;
-  port: number;
-  logs: string[];
-  clock: FakeClock;
-  close(): Promise<void>;
-}
-
-export interface TestProxyOptions {
-  settings?: Partial<ProxySettings>;
-  env?: NodeJS.ProcessEnv;
-  serverLimits?: AssembleDeps["serverLimits"];
-  credentials?: Credentials;
-  logLevel?: LogLevel;
-  /** Log in before returning; default true. */
-  start?: boolean;
-}
+export type TestProxy = StartedProxy & { clock: FakeClock };
+export type TestProxyOptions = Omit<StartProxyOptions, "api" | "clock" | "sim" | "password">;
 
 export async function startProxy(api: string, opts: TestProxyOptions = {}): Promise<TestProxy> {
-  const clock = new FakeClock(Date.now());
-  const { lines: logs, stream: sink } = logSink();
-  const proxy = await assemble(testSettings(api, opts.settings), {
-    credentials: opts.credentials ?? staticCredentials(USER, PASSWORD, "the test password"),
-    log: createLogger(opts.logLevel ?? "debug", sink),
-    clock,
-    random: () => 0.5,
-    env: opts.env,
-    serverLimits: opts.serverLimits,
-  });
-  if (opts.start !== false) await proxy.session.start();
-  const port =
-    proxy.listening.server.address() !== null && typeof proxy.listening.server.address() === "object"
-      ? (proxy.listening.server.address() as AddressInfo).port
-      : 0;
-  return { proxy, url: proxy.url, port, logs, clock, close: () => proxy.shutdown(100) };
+  // With no clock given, start-proxy.ts's clock is its FakeClock.
+  return (await start({ ...opts, api, password: SECRET_PASSWORD })) as TestProxy;
 }
