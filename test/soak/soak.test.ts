@@ -21,14 +21,10 @@ function soak(args: string[]): Promise<{ code: number; stdout: string; stderr: s
   });
 }
 
-// Known to fail until the replay-during-refresh and reset-during-login faults it found are fixed;
-// opt in with OPC_SOAK=1 meanwhile. Temporary: the fix re-enables it for every run.
-const skip = process.env.OPC_SOAK === "1" ? false : "opt-in (OPC_SOAK=1) until the faults it found are fixed";
-
 describe("soak", () => {
   it(
     "balances its accounting after one minute of mixed traffic and injected faults",
-    { timeout: 300_000, skip },
+    { timeout: 300_000 },
     async () => {
       const r = await soak(["--minutes", "1", "--json"]);
       const line = r.stdout.trim().split("\n").pop() ?? "";
