@@ -8,7 +8,7 @@ import { ProxyError, errorMessage } from "../errors.js";
 import { judgeCookie, type CookieOrigin } from "./acceptance.js";
 import { AuthFailure, type AuthClient } from "./api-auth.js";
 import { renewDelay, type RetryPolicy } from "./backoff.js";
-import { canExtend, type IssuedCookie } from "./cookie.js";
+import { canExtend, findNimbula, parseHttpDate, type IssuedCookie } from "./cookie.js";
 import type { Credentials } from "./credentials.js";
 import type { FailureKind, SessionEvents, SessionOp } from "./events.js";
 import { decide } from "./failure-policy.js";
@@ -157,4 +157,29 @@ function classify(err: unknown): FailureKind {
   if (err instanceof AuthFailure) return err.kind;
   if (err instanceof ProxyError && err.code === "PASSWORD_FILE") return "credentials";
   return "transient";
+}
+
+/**
+ * Adopts a fresh nimbula cookie from any API response (the API may rotate it at any time, design
+ * §2.3), through the acceptance rule. Ignored unless the response was to a request made with the
+ * current cookie, so a slow response can never replace a newer cookie with an older one.
+ * @param answer the response's status and Date header (acceptance and skew-proof expiry).
+ */
+export function adoptCookie(
+  ctx: FlowContext,
+  setCookie: string | readonly string[] | undefined,
+  used: string,
+  answer: { status?: number; date?: string },
+): void {
+  const { s } = ctx;
+  const issued = findNimbula(setCookie);
+  if (!issued || !s.held || s.held.value !== used || issued.value === used) return;
+  issued.status = answer.status;
+  issued.dateMs = parseHttpDate(answer.date);
+  if (!take(ctx, issued, "adopt")) return;
+  hold(s, issued, ctx.clock.now());
+  s.counters.adopted++;
+  ctx.events.emit("adopt", { tokenExpiresAt: s.held.tokenExpiresAt });
+  // A login in flight plans the next renewal itself when it lands.
+  if (s.flightOp !== "login") schedule(ctx);
 }

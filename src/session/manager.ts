@@ -12,14 +12,14 @@ import { ProxyError } from "../errors.js";
 import type { AuthClient } from "./api-auth.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./backoff.js";
 import type { LoginGuardStore } from "./login-guard.js";
-import { canExtend, findNimbula, parseHttpDate } from "./cookie.js";
+import { canExtend } from "./cookie.js";
 import type { SessionEvents, SessionOp, SessionSnapshot } from "./events.js";
-import { login, refresh, schedule, take, type FlowContext } from "./login-refresh.js";
+import { adoptCookie, login, refresh, type FlowContext } from "./login-refresh.js";
 import { FlightWaiters } from "./flight-waiters.js";
 import { RenewalTimer, type RenewalAction } from "./renewal-timer.js";
 import { mayResume, resumeWith } from "./resume.js";
-import { hold, newSessionState, usableCookie, type SessionState } from "./state.js";
-import { reasonOf, snapshotOf, type SessionView } from "./status.js";
+import { newSessionState, usableCookie, type SessionState } from "./state.js";
+import { reasonOf, snapshotOf, viewOf, type SessionView } from "./status.js";
 
 export interface SessionOptions {
   auth: AuthClient;
@@ -174,17 +174,7 @@ export class SessionManager extends EventEmitter<SessionEvents> {
     used: string,
     answer: { status?: number; date?: string } = {},
   ): void {
-    const s = this.s;
-    const issued = findNimbula(setCookie);
-    if (!issued || !s.held || s.held.value !== used || issued.value === used) return;
-    issued.status = answer.status;
-    issued.dateMs = parseHttpDate(answer.date);
-    if (!take(this.ctx, issued, "adopt")) return;
-    hold(s, issued, this.clock.now());
-    s.counters.adopted++;
-    this.emit("adopt", { tokenExpiresAt: s.held.tokenExpiresAt });
-    // A login in flight plans the next renewal itself when it lands.
-    if (s.flightOp !== "login") schedule(this.ctx);
+    adoptCookie(this.ctx, setCookie, used, answer);
   }
 
   snapshot(): SessionSnapshot {
@@ -192,24 +182,8 @@ export class SessionManager extends EventEmitter<SessionEvents> {
   }
 
   private view(): SessionView {
-    const s = this.s;
-    return {
-      user: this.user,
-      phase: s.phase,
-      ready: this.currentCookie() !== undefined,
-      held: s.held,
-      flightOp: s.flightOp,
-      failures: s.failures,
-      rejections: s.rejections,
-      counters: s.counters,
-      lastLoginAt: s.lastLogin,
-      resumedAt: s.resumedAt,
-      lastRefreshAt: s.lastRefreshAt,
-      next: this.timer.next(),
-      lastError: s.lastError,
-      credentialsSource: this.credentials.source,
-      now: this.clock.now(),
-    };
+    const ready = this.currentCookie() !== undefined;
+    return viewOf(this.s, this.user, ready, this.timer.next(), this.credentials.source, this.clock.now());
   }
 
   // ---- the state machine -------------------------------------------------------------------

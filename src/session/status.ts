@@ -4,6 +4,7 @@
 import type { RenewalAction } from "./renewal-timer.js";
 import type { SessionCounters, SessionOp, SessionPhase, SessionSnapshot } from "./events.js";
 import type { CookieExpiry } from "./cookie.js";
+import type { SessionState } from "./state.js";
 
 /** A read-only view of the manager's state; never the cookie value itself. */
 export interface SessionView {
@@ -74,4 +75,35 @@ export function reasonOf(v: SessionView): string {
 function retryIn(v: SessionView): string {
   if (!v.next) return "soon";
   return `in ${Math.max(0, Math.ceil((v.next.at - v.now) / 1000))} s`;
+}
+
+/**
+ * The read-only view of the session that snapshotOf and reasonOf read.
+ * @param now ms since the epoch; `next` is the pending renewal, if any.
+ */
+export function viewOf(
+  s: SessionState,
+  user: string,
+  ready: boolean,
+  next: SessionView["next"],
+  credentialsSource: string,
+  now: number,
+): SessionView {
+  return {
+    user,
+    phase: s.phase,
+    ready,
+    held: s.held,
+    flightOp: s.flightOp,
+    failures: s.failures,
+    rejections: s.rejections,
+    counters: s.counters,
+    lastLoginAt: s.lastLogin,
+    resumedAt: s.resumedAt,
+    lastRefreshAt: s.lastRefreshAt,
+    next,
+    lastError: s.lastError,
+    credentialsSource,
+    now,
+  };
 }
