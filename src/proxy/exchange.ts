@@ -5,58 +5,19 @@
 import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { ProxyError, errorMessage } from "../errors.js";
-import { ReplayableBody, emptyBody, hasBody, type ReplayBudget } from "./body.js";
+import { ReplayableBody, emptyBody, hasBody } from "./body.js";
+import type { ExchangeDeps, ExchangeRecord, SessionHandle } from "./exchange-types.js";
 import { requestHeaders, responseHeaders } from "./headers.js";
 import { sendError } from "../http/respond.js";
 import { collect, deliverBuffered } from "./buffered-response.js";
 import { maskCookieHeaders, masksBody, relayMasked } from "./cookie-mask.js";
 import { standIn, type Attempt, type AttemptEvents } from "./http-proxy-adapter.js";
 import { requestIdOf } from "../http/request-id.js";
-import type { ExchangeUris, UriRewriting } from "./uri-rewriting.js";
+import type { ExchangeUris } from "./uri-rewriting.js";
 import { invalidResponseMessage } from "../upstream/net-errors.js";
 import { MAX_RESPONSE_HEADER_BYTES } from "../upstream/upstream.js";
 
-/** What the forwarder needs from a session; a SessionManager provides it. */
-export interface SessionHandle {
-  currentCookie(): string | undefined;
-  waitForCookie(): Promise<string>;
-  reportUnauthorized(used: string): Promise<string>;
-  /** `answer` carries the response's status and Date header (acceptance and skew-proof expiry). */
-  adopt(
-    setCookie: string | readonly string[] | undefined,
-    used: string,
-    answer?: { status?: number; date?: string },
-  ): void;
-}
-
-export interface ExchangeRecord {
-  method: string;
-  path: string;
-  /** The status sent, or 499 (nginx's "client closed request") when the client hung up first. */
-  status: number;
-  durationMs: number;
-  /** Sent again after a 401 (re-login) or a reset keep-alive socket. */
-  retried: false | "401" | "reset";
-  /** The request's X-Request-Id (src/http/request-id.ts); undefined outside a listener. */
-  requestId?: string;
-  /** Set when the proxy produced the response, or the transfer broke. */
-  error?: string;
-  clientAborted?: boolean;
-}
-
-export interface ExchangeDeps {
-  basePath: string;
-  maxReplayBytes: number;
-  replayBudget: ReplayBudget;
-  upstreamTimeoutMs: number;
-  /** Starts one attempt: hands the stand-in request to http-proxy-middleware (http-proxy-adapter.ts). */
-  send(req: Readable, res: ServerResponse): void;
-  onDone?(record: ExchangeRecord): void;
-  /** The message for a failed connection to the API (TLS trust, proxy); a generic one if absent. */
-  describeError?(err: Error): string;
-  /** Absolute URIs rewritten between the API's origin and the client's; undefined: --no-rewrite-uris. */
-  uris?: UriRewriting;
-}
+export type { ExchangeDeps, ExchangeRecord, SessionHandle } from "./exchange-types.js";
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
 const MAX_401_BODY = 64 * 1024;
