@@ -1,11 +1,10 @@
 // Owns the shared cookie file: the nimbula cookie as a Netscape cookie file that `curl -b` reads,
 // written atomically with mode 0600, and read back tolerantly (with the user and API it belongs to).
 
-import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { open, rename, unlink } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { open } from "node:fs/promises";
 import { ProxyError, errorMessage } from "../errors.js";
+import { writeFileAtomically } from "./atomic-file.js";
 import { COOKIE_NAME } from "./cookie.js";
 
 export interface SavedCookie {
@@ -161,20 +160,9 @@ function refused(path: string, why: string): ProxyError {
  * sees half a file, and with mode 0600 from the first byte.
  */
 export async function writeCookieFile(path: string, saved: SavedCookie): Promise<void> {
-  const text = formatCookieFile(saved);
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   try {
-    const fh = await open(tmp, "wx", 0o600);
-    try {
-      await fh.chmod(0o600);
-      await fh.writeFile(text, "utf8");
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
+    await writeFileAtomically(path, formatCookieFile(saved));
   } catch (err) {
-    await unlink(tmp).catch(() => undefined);
     throw new ProxyError("COOKIE_FILE", `cannot write the cookie file ${path}: ${describe(err)}`, { cause: err });
   }
 }

@@ -4,9 +4,10 @@
 
 import { createHmac, randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { open, rename, unlink } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { AuthFailure } from "./api-auth.js";
+import { writeFileAtomically } from "./atomic-file.js";
 
 /** Counts logins per password fingerprint that did, or may have, been rejected by the API. */
 export interface LoginGuardStore {
@@ -62,18 +63,9 @@ export function fileLoginGuard(path: string, warn: (message: string) => void): L
   };
   const key = (s: StateFile, fp: string) => createHmac("sha256", s.salt).update(fp).digest("base64");
   const save = async (s: StateFile): Promise<void> => {
-    const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
     try {
-      const fh = await open(tmp, "wx", 0o600);
-      try {
-        await fh.writeFile(JSON.stringify(s), "utf8");
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, path);
+      await writeFileAtomically(path, JSON.stringify(s));
     } catch (err) {
-      await unlink(tmp).catch(() => undefined);
       warn(
         `cannot write the login state file ${path}: ${(err as Error).message}; the wrong-password guard is kept in memory only`,
       );
