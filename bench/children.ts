@@ -218,3 +218,21 @@ export async function childPids(pid: number): Promise<number[]> {
     return [];
   }
 }
+
+/**
+ * RSS (bytes) and CPU time (seconds) of a process and its direct children added up (nginx's master
+ * and workers; the Go proxy); `{}` when any of them cannot be read (not Linux, or it exited).
+ */
+export async function treeUsage(pid: number): Promise<{ rssBytes?: number; cpuSeconds?: number }> {
+  const pids = [pid, ...(await childPids(pid))];
+  let rss = 0;
+  let cpu = 0;
+  for (const p of pids) {
+    const r = await rssBytes(p);
+    const c = await cpuSeconds(p);
+    if (r === undefined || c === undefined) return {};
+    rss += r;
+    cpu += c;
+  }
+  return { rssBytes: rss, cpuSeconds: cpu };
+}

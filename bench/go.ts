@@ -4,17 +4,7 @@
 import { execFile } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  childPids,
-  cpuSeconds,
-  freePort,
-  portOpen,
-  rssBytes,
-  start,
-  track,
-  waitUntil,
-  type Started,
-} from "./children.js";
+import { freePort, portOpen, start, track, waitUntil, treeUsage, type Started } from "./children.js";
 
 /** Standard library only. MaxIdleConnsPerHost matches nginx's `keepalive 64` (Go's default is 2). */
 export const GO_SOURCE = `// Written by bench/go.ts: the Go reference proxy of npm run bench.
@@ -92,18 +82,6 @@ export async function startGoProxy(bin: string, upstreamUrl: string, cookie: str
   return {
     url: `http://127.0.0.1:${port}`,
     child,
-    async usage() {
-      const pids = [child.pid, ...(await childPids(child.pid))];
-      let rss = 0;
-      let cpu = 0;
-      for (const pid of pids) {
-        const r = await rssBytes(pid);
-        const c = await cpuSeconds(pid);
-        if (r === undefined || c === undefined) return {};
-        rss += r;
-        cpu += c;
-      }
-      return { rssBytes: rss, cpuSeconds: cpu };
-    },
+    usage: () => treeUsage(child.pid),
   };
 }

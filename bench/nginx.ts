@@ -4,17 +4,7 @@
 import { chmod, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  childPids,
-  cpuSeconds,
-  freePort,
-  portOpen,
-  removeOnExit,
-  rssBytes,
-  start,
-  waitUntil,
-  type Started,
-} from "./children.js";
+import { freePort, portOpen, removeOnExit, start, waitUntil, treeUsage, type Started } from "./children.js";
 
 export interface NginxProcess {
   url: string;
@@ -83,18 +73,6 @@ export async function startNginx(binary: string, upstreamPort: number, cookie: s
     url: `http://127.0.0.1:${port}`,
     dir,
     child,
-    async usage() {
-      const pids = [child.pid, ...(await childPids(child.pid))];
-      let rss = 0;
-      let cpu = 0;
-      for (const pid of pids) {
-        const r = await rssBytes(pid);
-        const c = await cpuSeconds(pid);
-        if (r === undefined || c === undefined) return {};
-        rss += r;
-        cpu += c;
-      }
-      return { rssBytes: rss, cpuSeconds: cpu };
-    },
+    usage: () => treeUsage(child.pid),
   };
 }
