@@ -184,8 +184,10 @@ export async function wire(
       onExchange: (r) => {
         metrics.observeExchange(r);
         history.observeExchange(r);
-        // One vocabulary with the metric's label: retried is "no", "401" or "reset".
-        requestLog.info({ event: "request", ...r, retried: r.retried || "no" }, `${r.method} ${r.path} ${r.status}`);
+        // One vocabulary with the metric's label: retried is "no", "401" or "reset". The record is
+        // only built when the line will be written (issue 12: the hot path at --log-level warn).
+        if (requestLog.isLevelEnabled("info"))
+          requestLog.info({ event: "request", ...r, retried: r.retried || "no" }, `${r.method} ${r.path} ${r.status}`);
       },
     });
     let draining = false;

@@ -2,6 +2,7 @@
 // within the per-request replay limit and the process-wide replay budget, a copy is kept so the
 // request can be sent again after a 401.
 
+import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import { Readable, Transform, type TransformCallback } from "node:stream";
 
@@ -102,10 +103,23 @@ export function hasBody(req: IncomingMessage): boolean {
   return req.headers["transfer-encoding"] !== undefined;
 }
 
-export function emptyBody(): Readable {
-  return new Readable({
-    read() {
-      this.push(null);
-    },
-  });
+/**
+ * The body of a request that has none: the two things http-proxy does with a request body (listen
+ * for `aborted` and `error`, then `pipe` it into the upstream request) without a Readable. Its pipe
+ * ends the upstream request at once. Speed over uniformity (issue 12): a Readable per bodiless
+ * request cost a stream, three listeners and two ticks before the request could leave.
+ */
+export class EmptyBody extends EventEmitter {
+  /** Ends `dest` (nothing to send) and returns it, as Readable.pipe would. */
+  pipe<T extends NodeJS.WritableStream>(dest: T): T {
+    dest.end();
+    return dest;
+  }
+}
+
+/** What an attempt sends upstream: the client's body (or its replay), or EmptyBody. */
+export type OutgoingBody = Readable | EmptyBody;
+
+export function emptyBody(): EmptyBody {
+  return new EmptyBody();
 }

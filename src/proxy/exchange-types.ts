@@ -1,9 +1,8 @@
 // Owns what an exchange is made of from the outside: the session it asks for cookies, the record it
 // leaves for logs and metrics, and what the forwarder gives it (exchange.ts does the work).
 
-import type { Readable } from "node:stream";
 import type { ServerResponse } from "node:http";
-import type { ReplayBudget } from "./body.js";
+import type { OutgoingBody, ReplayBudget } from "./body.js";
 import type { UriRewriting } from "./uri-rewriting.js";
 
 /** What the forwarder needs from a session; a SessionManager provides it. */
@@ -40,7 +39,7 @@ export interface ExchangeDeps {
   replayBudget: ReplayBudget;
   upstreamTimeoutMs: number;
   /** Starts one attempt: hands the stand-in request to http-proxy-middleware (http-proxy-adapter.ts). */
-  send(req: Readable, res: ServerResponse): void;
+  send(req: OutgoingBody, res: ServerResponse): void;
   onDone?(record: ExchangeRecord): void;
   /** The message for a failed connection to the API (TLS trust, proxy); a generic one if absent. */
   describeError?(err: Error): string;

@@ -5,7 +5,7 @@
 import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { ProxyError, errorMessage } from "../errors.js";
-import { ReplayableBody, emptyBody, hasBody } from "./body.js";
+import { ReplayableBody, emptyBody, hasBody, type OutgoingBody } from "./body.js";
 import type { ExchangeDeps, ExchangeRecord, SessionHandle } from "./exchange-types.js";
 import { requestHeaders, responseHeaders } from "./headers.js";
 import { sendError } from "../http/respond.js";
@@ -57,7 +57,7 @@ export class Exchange implements AttemptEvents {
         return this.fail(err);
       }
     }
-    let stream: Readable;
+    let stream: OutgoingBody;
     if (hasBody(req)) {
       this.body = new ReplayableBody(req, this.deps.maxReplayBytes, this.deps.replayBudget);
       stream = this.body.stream;
@@ -67,7 +67,7 @@ export class Exchange implements AttemptEvents {
     this.attempt(cookie, stream);
   }
 
-  private attempt(cookie: string, stream: Readable): void {
+  private attempt(cookie: string, stream: OutgoingBody): void {
     if (this.res.destroyed) return;
     const { req } = this;
     const url = this.uris?.target(req.url ?? "/") ?? req.url ?? "/";

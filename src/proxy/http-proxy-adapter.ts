@@ -4,7 +4,8 @@
 // of proxyReq / proxyRes / error to the Attempt's events. Pinned by test/proxy/http-proxy-contract.test.ts.
 
 import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
-import type { Readable } from "node:stream";
+import type { Url } from "node:url";
+import type { OutgoingBody } from "./body.js";
 import "./http-proxy-compat.js"; // before http-proxy loads: it reads util._extend once (DEP0060 on Node 22+)
 import { createProxyMiddleware } from "http-proxy-middleware";
 import { ProxyError, errorMessage } from "../errors.js";
@@ -40,7 +41,7 @@ export const STAND_IN_FIELDS = ["method", "url", "headers", "socket"] as const;
 
 const ATTEMPT = Symbol("opc-auth-proxy.attempt");
 
-type StandIn = Readable & {
+type StandIn = OutgoingBody & {
   method: string;
   url: string;
   headers: OutgoingHttpHeaders;
@@ -53,19 +54,53 @@ type StandIn = Readable & {
  * fields (`socket` from `client`), and a new Attempt behind a Symbol.
  */
 export function standIn(
-  body: Readable,
+  body: OutgoingBody,
   client: IncomingMessage,
   target: { url: string; headers: OutgoingHttpHeaders },
   attempt: Pick<Attempt, "method" | "cookie" | "events">,
-): { req: Readable; attempt: Attempt } {
+): { req: OutgoingBody; attempt: Attempt } {
   const req = body as StandIn;
   req.method = attempt.method;
   req.url = target.url;
   req.headers = target.headers;
   req.socket = client.socket;
-  const full: Attempt = { ...attempt, responded: false, timedOut: false, abort: () => void body.emit("aborted") };
+  const full = new SentAttempt(attempt.method, attempt.cookie, attempt.events, body);
   req[ATTEMPT] = full;
   return { req, attempt: full };
+}
+
+/** An Attempt with a fixed shape (a class, not a spread object literal: issue 12's hot path). */
+class SentAttempt implements Attempt {
+  proxyReq?: ClientRequest;
+  responded = false;
+  timedOut = false;
+
+  constructor(
+    readonly method: string,
+    readonly cookie: string,
+    readonly events: AttemptEvents,
+    private readonly body: OutgoingBody,
+  ) {}
+
+  abort(): void {
+    this.body.emit("aborted");
+  }
+}
+
+/**
+ * The API's origin as http-proxy reads a target (the legacy Url fields `protocol`, `host`,
+ * `hostname` without IPv6 brackets, `port`, `path`), built once. Given as a string, http-proxy would
+ * parse it again on every request (url.parse, then IDNA) for the same answer.
+ */
+export function proxyTarget(origin: string): Pick<Url, "protocol" | "host" | "hostname" | "port" | "path"> {
+  const url = new URL(origin);
+  return {
+    protocol: url.protocol,
+    host: url.host,
+    hostname: url.hostname.replace(/^\[|\]$/g, ""),
+    port: url.port,
+    path: "/",
+  };
 }
 
 /** The Attempt behind a request http-proxy hands back in its events: the only cast. */
@@ -74,7 +109,7 @@ export function attemptOf(req: unknown): Attempt {
 }
 
 /** Sends one stand-in request (from {@link standIn}) upstream; the response comes to its events. */
-export type Send = (req: Readable, res: ServerResponse) => void;
+export type Send = (req: OutgoingBody, res: ServerResponse) => void;
 
 /**
  * Builds the http-proxy-middleware instance once, with the keep-alive agent of `upstream`.
@@ -82,7 +117,12 @@ export type Send = (req: Readable, res: ServerResponse) => void;
  */
 export function createSender(opts: { upstream: Upstream; insecureSkipTlsVerify?: boolean }): Send {
   const middleware = createProxyMiddleware<IncomingMessage, ServerResponse>({
-    target: opts.upstream.origin,
+    target: proxyTarget(opts.upstream.origin),
+    // The request target travels byte for byte in EXACT_PATH_HEADER (upstream.ts); http-proxy's own
+    // path (url.parse of req.url, then a join that collapses `//`) is replaced at the agent anyway,
+    // so toProxy skips the parse and prependPath:false the join with the target's path.
+    toProxy: true,
+    prependPath: false,
     changeOrigin: true,
     agent: opts.upstream.agent,
     secure: !opts.insecureSkipTlsVerify,

@@ -4,6 +4,7 @@
 
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
+import type { OutgoingBody } from "./body.js";
 import { hostNameOf } from "../net/host-names.js";
 import { RewriteStream, rewriteBuffer, rewritePairs, rewriteText, type RewritePair } from "./uri-rewrite.js";
 
@@ -64,14 +65,14 @@ export class ExchangeUris {
    * rewritten as it streams, so its length is unknown up front: it goes chunked, without
    * Content-Length. Any other body is returned as it is.
    */
-  request(headers: OutgoingHttpHeaders, body: Readable, hasBody: boolean): Readable {
+  request<B extends OutgoingBody>(headers: OutgoingHttpHeaders, body: B, hasBody: boolean): B | Readable {
     headers["accept-encoding"] = "identity";
     if (!hasBody || !isJsonType(headers["content-type"]) || !unencoded(headers["content-encoding"])) return body;
     const te = headers["transfer-encoding"];
     if (te !== undefined && !(typeof te === "string" && /^\s*chunked\s*$/i.test(te))) return body;
     delete headers["content-length"];
     headers["transfer-encoding"] = "chunked";
-    return body.pipe(new RewriteStream(this.toApi));
+    return (body as Readable).pipe(new RewriteStream(this.toApi));
   }
 
   /**

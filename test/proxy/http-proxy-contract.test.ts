@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import http, { type ClientRequest, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import { PassThrough, type Readable } from "node:stream";
+import { PassThrough } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { getRequestListener, type HttpBindings } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
@@ -15,11 +15,13 @@ import { Hono } from "hono";
 import {
   STAND_IN_FIELDS,
   createSender,
+  proxyTarget,
   standIn,
   type Attempt,
   type AttemptEvents,
 } from "../../src/proxy/http-proxy-adapter.js";
 import { createUpstream, type Upstream } from "../../src/upstream/upstream.js";
+import { emptyBody, type OutgoingBody } from "../../src/proxy/body.js";
 import { startEchoUpstream, type EchoUpstream } from "../support/echo-upstream.js";
 
 /** Every property a plain body stream already has: reading those is stream plumbing, not a field. */
@@ -48,7 +50,7 @@ after(async () => {
 });
 
 /** Sends one request through the adapter, with the stand-in wrapped in a Proxy that records reads. */
-async function forwardOnce(headers: Record<string, string>, body: string): Promise<Run> {
+async function forwardOnce(headers: Record<string, string>, body: string | undefined): Promise<Run> {
   const send = createSender({ upstream });
   const reads = new Set<string>();
   let proxyReqs = 0;
@@ -61,15 +63,16 @@ async function forwardOnce(headers: Record<string, string>, body: string): Promi
       },
       onError: (_a: Attempt, err: Error) => void res.writeHead(599).end(err.message),
     };
-    const stream = new PassThrough();
-    client.pipe(stream);
-    const sent = standIn(stream, client, { url: "/echo", headers }, { method: "POST", cookie: "c", events });
+    let stream: OutgoingBody = emptyBody();
+    if (body !== undefined) client.pipe((stream = new PassThrough()));
+    const method = body === undefined ? "GET" : "POST";
+    const sent = standIn(stream, client, { url: "/echo", headers }, { method, cookie: "c", events });
     const watched = new Proxy(sent.req, {
       get(target, prop) {
         if (typeof prop === "string" && !STREAM_PROPERTIES.has(prop)) reads.add(prop);
         return Reflect.get(target, prop) as unknown;
       },
-    }) as Readable;
+    }) as OutgoingBody;
     send(watched, res);
   });
   server.listen(0, "127.0.0.1");
@@ -77,7 +80,8 @@ async function forwardOnce(headers: Record<string, string>, body: string): Promi
   try {
     const port = (server.address() as AddressInfo).port;
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = http.request({ host: "127.0.0.1", port, method: "POST", path: "/echo", headers }, (res) => {
+      const method = body === undefined ? "GET" : "POST";
+      const req = http.request({ host: "127.0.0.1", port, method, path: "/echo", headers }, (res) => {
         let text = "";
         res.setEncoding("utf8");
         res.on("data", (c: string) => (text += c));
@@ -103,6 +107,13 @@ describe("http-proxy and our stand-in request", () => {
     assert.deepEqual([...run.reads].sort(), [...STAND_IN_FIELDS].sort(), "every listed field is still read");
   });
 
+  it("sends a bodiless request through the EmptyBody stand-in, ended at once and answered", async () => {
+    const run = await forwardOnce({ host: "127.0.0.1" }, undefined);
+    assert.equal(run.status, 200);
+    assert.equal(run.body, "", "nothing was sent as a body");
+    assert.equal(run.proxyReqs, 1);
+  });
+
   it("emits proxyReq once for an ordinary request", async () => {
     const run = await forwardOnce({ host: "127.0.0.1", "content-length": "2" }, "hi");
     assert.equal(run.proxyReqs, 1);
@@ -112,6 +123,25 @@ describe("http-proxy and our stand-in request", () => {
     const run = await forwardOnce({ host: "127.0.0.1", "content-length": "2", expect: "100-continue" }, "hi");
     assert.equal(run.status, 200);
     assert.equal(run.proxyReqs, 0);
+  });
+});
+
+describe("proxyTarget: the API origin as http-proxy reads a target", () => {
+  it("keeps the port in host, drops IPv6 brackets from hostname, and has path /", () => {
+    assert.deepEqual(proxyTarget("http://[::1]:8443"), {
+      protocol: "http:",
+      host: "[::1]:8443",
+      hostname: "::1",
+      port: "8443",
+      path: "/",
+    });
+    assert.deepEqual(proxyTarget("https://compute.uscom-central-1.oraclecloud.com"), {
+      protocol: "https:",
+      host: "compute.uscom-central-1.oraclecloud.com",
+      hostname: "compute.uscom-central-1.oraclecloud.com",
+      port: "",
+      path: "/",
+    });
   });
 });
 
