@@ -37,17 +37,24 @@ export class Exchange implements AttemptEvents {
     private readonly res: ServerResponse,
     private readonly session: SessionHandle,
     private readonly deps: ExchangeDeps,
+    /** Called once when the client's response closes, after the record is reported. */
+    private readonly whenClosed?: () => void,
   ) {
     this.uris = deps.uris?.forRequest(req.headers);
   }
 
   async run(): Promise<void> {
     const { req, res } = this;
-    res.once("close", () => this.closed());
-    req.once("close", () => {
-      // The client went away mid-upload: stop the upstream request too.
-      if (!req.complete) this.current?.abort();
+    res.once("close", () => {
+      this.closed();
+      this.whenClosed?.();
     });
+    if (hasBody(req)) {
+      req.once("close", () => {
+        // The client went away mid-upload: stop the upstream request too.
+        if (!req.complete) this.current?.abort();
+      });
+    }
     let cookie = this.session.currentCookie();
     if (cookie === undefined) {
       try {
@@ -74,7 +81,8 @@ export class Exchange implements AttemptEvents {
     const headers = requestHeaders(req.headers, cookie, this.deps.basePath + url);
     // With URI rewriting, a JSON body goes out through the rewriter (chunked); else as it came.
     const body = this.uris?.request(headers, stream, this.body !== undefined) ?? stream;
-    const sent = standIn(body, req, { url, headers }, { method: req.method ?? "GET", cookie, events: this });
+    // The target travels in EXACT_PATH_HEADER; http-proxy gets "/" so its path work stays trivial.
+    const sent = standIn(body, req, { url: "/", headers }, { method: req.method ?? "GET", cookie, events: this });
     this.current = sent.attempt;
     this.deps.send(sent.req, this.res);
   }

@@ -47,12 +47,11 @@ export function createForwarder(opts: ForwarderOptions): Forward {
   const active = new Set<Exchange>();
   const forward = (req: IncomingMessage, res: ServerResponse) =>
     new Promise<void>((resolve) => {
-      const exchange = new Exchange(req, res, opts.sessionFor(req), deps);
-      active.add(exchange);
-      res.once("close", () => {
+      const exchange: Exchange = new Exchange(req, res, opts.sessionFor(req), deps, () => {
         active.delete(exchange);
         resolve();
       });
+      active.add(exchange);
       exchange.run().catch((err: unknown) => exchange.abandon(err));
     });
   return Object.assign(forward, {

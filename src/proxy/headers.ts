@@ -80,7 +80,8 @@ export function responseHeaders(upstream: IncomingHttpHeaders): OutgoingHttpHead
 }
 
 function connectionTokens(value: string | undefined): Set<string> | undefined {
-  if (!value) return undefined;
+  // The common values name only hop-by-hop fields, dropped anyway: no set to build (issue 12).
+  if (!value || value === "keep-alive" || value === "close" || value === "Keep-Alive") return undefined;
   return new Set(
     value
       .split(",")
