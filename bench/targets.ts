@@ -21,7 +21,7 @@ export interface TargetCheck {
   /** undefined: not measured. */
   pass?: boolean;
   /** The target read against a reference measured in the same run (absent where none exists). */
-  normalised?: { want: string; got: string; pass?: boolean };
+  normalised?: { want: string; why: string; got: string; pass?: boolean };
   /** opc-auth-proxy's figure divided by node:http's, e.g. "1.10x node:http". */
   vsNode?: string;
   /** node:http's own reading of this target; absent when node:http was not run. */
@@ -59,7 +59,8 @@ function check(r: Report, name: string, want: string, f: Figures): TargetCheck {
   if (f.norm) {
     const n = normOf("proxy");
     out.normalised = {
-      want: `≤ ${times(f.norm.max)} ${f.norm.refLabel} (${f.norm.why})`,
+      want: `≤ ${times(f.norm.max)} ${f.norm.refLabel}`,
+      why: f.norm.why,
       got: n === undefined ? "not measured" : `${times(n)} ${f.norm.refLabel}`,
     };
     if (n !== undefined) out.normalised.pass = n <= f.norm.max;
@@ -91,7 +92,7 @@ export function targetChecks(r: Report): TargetCheck[] {
       norm: {
         ...go,
         max: CPU_TARGET_US / ISSUE_GO_CPU_US,
-        why: `the issue's ${CPU_TARGET_US} µs vs Go's ${ISSUE_GO_CPU_US}`,
+        why: `the issue's ${CPU_TARGET_US} µs vs Go's ${ISSUE_GO_CPU_US} µs`,
       },
     }),
     check(r, "small GET req/s at 32 connections vs nginx", "≥ 0.35", {
@@ -141,8 +142,8 @@ export function targetLines(checks: TargetCheck[]): string[] {
   return checks.flatMap((c) => {
     const lines = [`  ${verdict(c.pass)}  ${c.name}: ${c.got} (want ${c.want})`];
     const n = c.normalised;
-    const rel = [n && `${n.got} (want ${n.want}) ${verdict(n.pass).trim()}`, c.vsNode].filter(Boolean);
-    if (rel.length) lines.push(`          this run: ${rel.join("; ")}`);
+    const rel = [n && `${n.got} (want ${n.want}: ${n.why}) ${verdict(n.pass).trim()}`, c.vsNode].filter(Boolean);
+    if (rel.length) lines.push(`          read here: ${rel.join("; ")}`);
     const floor = floorVerdict(c);
     if (floor) lines.push(`          ${floor}`);
     return lines;
@@ -154,7 +155,7 @@ export function targetRows(checks: TargetCheck[]): string[][] {
   const mark = (p?: boolean) => (p === undefined ? "n/a" : p ? "pass" : "**fail**");
   return checks.map((c) => {
     const n = c.normalised;
-    const rel = [n && `${n.got} (want ${n.want}): ${mark(n.pass)}`, c.vsNode].filter(Boolean).join("; ");
+    const rel = [n && `${n.got} (want ${n.want}: ${n.why}): ${mark(n.pass)}`, c.vsNode].filter(Boolean).join("; ");
     return [
       c.name,
       c.want,
