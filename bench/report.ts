@@ -1,5 +1,5 @@
-// Owns what a benchmark run tells people: the console table with ratios, the issue's targets with
-// pass/fail, and BENCHMARKS.md (keeping its soak section, which `npm run soak -- --report` writes).
+// Owns what a benchmark run tells people: the console table with ratios, the issue's targets (read in
+// bench/targets.ts), and BENCHMARKS.md (keeping its soak section, which `npm run soak -- --report` writes).
 
 import { readFile, writeFile } from "node:fs/promises";
 import type { RatioPoint } from "./chart.js";
@@ -215,11 +215,11 @@ ${table(["target", "wanted", "this run", "", "same target against this run's ref
 
 The first columns are the issue's targets exactly as written, measured on its author's machine. This
 machine's speed moves the absolute figures, so each is also read against the references of the same run:
-CPU per request against Go's (the issue's ${CPU_TARGET_US} µs beside Go's ${ISSUE_GO_CPU_US} µs there is
-${(CPU_TARGET_US / ISSUE_GO_CPU_US).toFixed(2)}x Go), added latency against Go's (the issue's 0.15 ms is Go's
-own figure there), and req/s as a ratio to nginx already. The last column is node:http, a ~20-line proxy
-on the same Node.js with no libraries (bench/node-proxy.mjs): where it misses a target, the runtime
-itself cannot meet it on this machine, whatever opc-auth-proxy does.
+CPU per request against Go's (the issue's ${CPU_TARGET_US} µs beside Go's ${ISSUE_GO_CPU_US} µs there is ${(CPU_TARGET_US / ISSUE_GO_CPU_US).toFixed(2)}x Go),
+added latency against Go's (the issue's 0.15 ms is Go's own figure there), and req/s as a ratio to nginx
+already. The last column is node:http, a ~20-line proxy on the same Node.js with no libraries
+(bench/node-proxy.mjs): where it misses a target, the runtime itself cannot meet it on this machine,
+whatever opc-auth-proxy does.
 
 ## Load
 
