@@ -4,6 +4,9 @@
 import { compile, type TopLevelSpec } from "vega-lite";
 import { View, parse } from "vega";
 
+/** Bars top to bottom: the references, then the runtime's floor, then opc-auth-proxy. */
+const ORDER = ["nginx", "go", "node:http", "opc-auth-proxy"];
+
 export interface RatioPoint {
   /** What is compared, e.g. "small GET req/s vs direct". */
   measure: string;
@@ -26,7 +29,7 @@ export async function ratioChartSvg(points: RatioPoint[], title: string): Promis
         {
           mark: { type: "bar" },
           encoding: {
-            y: { field: "target", type: "nominal", title: null, sort: ["nginx", "go", "opc-auth-proxy"] },
+            y: { field: "target", type: "nominal", title: null, sort: ORDER },
             x: { field: "ratio", type: "quantitative", title: "ratio" },
             color: { field: "target", type: "nominal", legend: null },
           },
@@ -34,7 +37,7 @@ export async function ratioChartSvg(points: RatioPoint[], title: string): Promis
         {
           mark: { type: "text", align: "left", dx: 3 },
           encoding: {
-            y: { field: "target", type: "nominal", sort: ["nginx", "go", "opc-auth-proxy"] },
+            y: { field: "target", type: "nominal", sort: ORDER },
             x: { field: "ratio", type: "quantitative" },
             text: { field: "ratio", type: "quantitative", format: ".2f" },
           },

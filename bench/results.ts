@@ -7,12 +7,13 @@ import type { StormResult, StreamResult } from "./extras.js";
 import type { ProfileSummary } from "./profile.js";
 import type { UpstreamStats } from "./upstream.js";
 
-export type TargetName = "direct" | "nginx" | "go" | "proxy";
+export type TargetName = "direct" | "nginx" | "go" | "node" | "proxy";
 /** How a target is named for people. */
 export const LABEL: Record<TargetName, string> = {
   direct: "direct",
   nginx: "nginx",
   go: "go",
+  node: "node:http",
   proxy: "opc-auth-proxy",
 };
 
@@ -25,7 +26,7 @@ export interface RunResult {
   errors: number;
   /** Payload MiB/s (response bytes for downloads, request bytes for uploads). */
   mibPerS?: number;
-  /** CPU time the proxying process used per request (opc-auth-proxy, Go, or nginx master+workers). */
+  /** CPU time the proxying process used per request (opc-auth-proxy, Go, node:http, or nginx master+workers). */
   cpuUsPerRequest?: number;
   peakRssBytes?: number;
   /** Cores' worth of CPU used by processes outside the benchmark during the run; above 0.1 it was disturbed. */

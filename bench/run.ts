@@ -1,5 +1,5 @@
-// Owns `npm run bench`: starts the benchmark upstream, opc-auth-proxy (the real CLI), nginx and a Go
-// httputil.ReverseProxy on loopback, loads each side by side in one run (wrk, or a Node fallback),
+// Owns `npm run bench`: starts the benchmark upstream, opc-auth-proxy (the real CLI), nginx, a Go
+// httputil.ReverseProxy and a bare node:http proxy on loopback, loads each side by side in one run (wrk, or a Node fallback),
 // measures memory, streams, start-up, a login storm and the pool effect, prints the table and ratios,
 // and writes .bench/results.json and BENCHMARKS.md. Exits 0 whatever the figures. Options: --help.
 
@@ -21,6 +21,7 @@ import { idleClientsRss, loginStorm, proxyStartup, streamBothWays, type RssProbe
 import { buildGoProxy, startGoProxy } from "./go.js";
 import { runNodeLoad, totalErrors, type LoadSpec } from "./load.js";
 import { startNginx } from "./nginx.js";
+import { startNodeProxy } from "./node.js";
 import { poolEffect } from "./pool.js";
 import { formatProfile, summarizeProfile } from "./profile.js";
 import { ROOT, buildEntry, startProxy } from "./proxy.js";
@@ -34,7 +35,9 @@ import { runWrk, writeWrkScript } from "./wrk.js";
 const HELP = `Usage: npm run bench -- [options]
 
 Compares, on loopback and in one run: direct to a stand-in API, nginx adding a static cookie, a Go
-httputil.ReverseProxy adding a static cookie, and opc-auth-proxy (its own process, built dist/).
+httputil.ReverseProxy adding a static cookie, node:http (the smallest Node.js proxy, no libraries, adding
+a static cookie: the floor of the runtime), and opc-auth-proxy (its own process, built dist/). The
+issue's targets are printed as written, read against Go and nginx of the same run, and beside node:http's.
 A full run takes about four minutes; --quick about one.
 
   --quick            short runs, fewer cases, smaller streams (a smoke test of the bench itself)
@@ -49,7 +52,7 @@ A full run takes about four minutes; --quick about one.
   --storm N          concurrent requests in the login storm (default 200)
   --pool-calls N     sequential curl calls each way for the pool effect (default 100; --quick 20)
   --node-load        use the built-in Node load loop even when wrk is installed
-  --no-nginx, --no-go  leave out a reference proxy
+  --no-nginx, --no-go, --no-node  leave out a reference proxy
   --no-install       never run apt-get for missing tools
   --no-build         do not run npm run build first (use dist/ as it is)
   --profile          run the proxy under --cpu-prof and print its hottest functions
@@ -99,6 +102,7 @@ function options() {
       "node-load": { type: "boolean", default: false },
       "no-nginx": { type: "boolean", default: false },
       "no-go": { type: "boolean", default: false },
+      "no-node": { type: "boolean", default: false },
       "no-install": { type: "boolean", default: false },
       "no-build": { type: "boolean", default: false },
       profile: { type: "boolean", default: false },
@@ -133,6 +137,7 @@ function options() {
     nodeLoad: values["node-load"],
     nginx: !values["no-nginx"],
     go: !values["no-go"],
+    node: !values["no-node"],
     install: !values["no-install"],
     build: !values["no-build"],
     profile: values.profile,
@@ -195,6 +200,7 @@ async function main(): Promise<void> {
       proxyEntry: entry.how,
       nginx: "worker_processes 1, keepalive 64, proxy_http_version 1.1, static Cookie header",
       go: "httputil.NewSingleHostReverseProxy, MaxIdleConnsPerHost 64, static Cookie header",
+      node: "bench/node-proxy.mjs run by plain node: http.request, Agent keepAlive lifo maxFreeSockets 64, pipe, static Cookie header",
     },
     notes,
     cases: [],
@@ -243,11 +249,23 @@ async function main(): Promise<void> {
         notes.push(`the Go proxy failed to build or start, so it is left out: ${firstLine(err)}`);
       }
     } else notes.push(opts.go ? "go unavailable: the Go proxy is left out of this run" : "--no-go: Go left out");
+    if (opts.node) {
+      try {
+        const node = await startNodeProxy(upstream.url, await upstream.login());
+        stops.unshift(() => node.child.stop());
+        targets.push({ name: "node", origin: node.url, usage: () => node.usage() });
+        report.extras.node = { listeningMs: node.listeningMs };
+        log(`node:http proxy on ${node.url}`);
+      } catch (err) {
+        notes.push(`the node:http proxy failed to start, so it is left out: ${firstLine(err)}`);
+      }
+    } else notes.push("--no-node: node:http left out");
     const proxyUsage = async () => ({ rssBytes: await rssBytes(proxy.pid), cpuSeconds: await cpuSeconds(proxy.pid) });
     targets.push({ name: "proxy", origin: proxy.url, usage: proxyUsage });
     await sanityCheck(targets, upstream);
 
-    for (const t of targets) if (t.usage) report.extras[t.name] = { idleRssBytes: (await t.usage()).rssBytes };
+    for (const t of targets)
+      if (t.usage) report.extras[t.name] = { ...report.extras[t.name], idleRssBytes: (await t.usage()).rssBytes };
 
     const script = useWrk ? await writeWrkScript(tmp) : "";
     const load = (spec: LoadSpec) => (useWrk ? runWrk(tools.wrk!, script, spec) : runNodeLoad(spec));
