@@ -5,8 +5,26 @@
 
 import assert from "node:assert/strict";
 import http from "node:http";
+import util from "node:util";
 import { describe, it } from "node:test";
+import "../../src/proxy/http-proxy-compat.js";
 import { spawnCli } from "../support/spawn-proxy.js";
+
+describe("util._extend as http-proxy calls it (http-proxy-compat.ts)", () => {
+  const extend = (util as unknown as { _extend(t: object, s: unknown): object })._extend;
+  it("copies own enumerable keys onto the target and returns the target", () => {
+    const target = { a: 1, b: 1 };
+    const source = Object.create({ inherited: 1 }) as Record<string, number>;
+    source.b = 2;
+    source.c = 3;
+    assert.equal(extend(target, source), target);
+    assert.deepEqual(target, { a: 1, b: 2, c: 3 });
+  });
+  it("ignores a source that is not an object", () => {
+    for (const source of [undefined, null, 7, "text"])
+      assert.deepEqual(extend({ a: 1 }, source), { a: 1 }, String(source));
+  });
+});
 
 describe("Node's warnings", () => {
   it("none on standard error after requests are forwarded, on this Node", async () => {
