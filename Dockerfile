@@ -59,5 +59,7 @@ HEALTHCHECK --interval=15s --timeout=10s --start-period=30s --retries=3 \
 
 # SIGTERM drains requests in flight (--drain-timeout, 20s by default); give `docker stop -t` more.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "/app/bin/opc-auth-proxy.js"]
+# --optimize-for-size keeps V8's young generation at 1 MiB and its old generation compact: about 75 MiB
+# peak under load instead of 130 (README "Memory"). A V8 flag NODE_OPTIONS does not accept, hence here.
+ENTRYPOINT ["node", "--optimize-for-size", "/app/bin/opc-auth-proxy.js"]
 CMD ["serve"]

@@ -6,7 +6,6 @@ import type { Config } from "./config/serve.js";
 import type { Credentials } from "./session/credentials.js";
 import { ProxyError } from "./errors.js";
 import { createApp, type AppOptions, type ControlOptions } from "./http/app.js";
-import { createAdminApp } from "./http/admin.js";
 import { createGuard } from "./http/guards.js";
 import { createSessionEndpoints } from "./http/session-endpoints.js";
 import { limitsFor, listen, type Listening, type ServerLimits } from "./http/server.js";
@@ -217,6 +216,8 @@ export async function wire(
     const limits = limitsFor(settings.upstreamTimeoutMs, deps.serverLimits);
     listening = await listen(app, settings.listen, limits, httpLog);
     if (settings.adminListen) {
+      // Loaded only with --admin-listen, like everything else one mode alone uses.
+      const { createAdminApp } = await import("./http/admin.js");
       const adminApp = createAdminApp({
         ...control,
         listen: settings.adminListen,

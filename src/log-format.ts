@@ -1,8 +1,9 @@
 // Owns how log lines look: JSON for machines, or one short line per event for a person at a
 // terminal (pino-pretty), and the one-line start-up banner. Redaction happens in pino before either.
+// pino-pretty and its dependencies are imported only when text is chosen: JSON-logging sidecars
+// would otherwise keep about thirty modules they never run (issue 12's memory targets).
 
 import { pino, type DestinationStream } from "pino";
-import { prettyFactory } from "pino-pretty";
 
 export const LOG_FORMATS = ["text", "json"] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
@@ -54,10 +55,13 @@ function fieldText(value: unknown): string {
  * A pino destination writing text lines (see textMessage) synchronously to file descriptor 2, or
  * to `out` (tests). Synchronous for the reason src/log.ts gives: an asynchronous one spins at exit
  * when standard error is a closed pipe. Takes whole JSON lines from pino, so redaction has run.
+ * Resolves once pino-pretty is loaded (it is imported here, on first use, not with this module).
  */
-export function textDestination(opts: { colorize: boolean; out?: DestinationStream }): DestinationStream & {
-  flush(cb?: (err?: Error) => void): void;
-} {
+export async function textDestination(opts: {
+  colorize: boolean;
+  out?: DestinationStream;
+}): Promise<DestinationStream & { flush(cb?: (err?: Error) => void): void }> {
+  const { prettyFactory } = await import("pino-pretty");
   const pretty = prettyFactory({
     colorize: opts.colorize,
     translateTime: "SYS:HH:MM:ss.l",

@@ -1,18 +1,18 @@
 // The composition root of `serve`: builds config, session, forwarder and app, starts the server
 // (and, with no API configured, the built-in simulator in front of which it runs), and owns the
-// single shutdown path: drain on SIGTERM, then close everything.
+// single shutdown path: drain on SIGTERM, then close everything. What only one mode uses (the
+// simulator, client identity mode, the password prompt, text logs) is imported when that mode runs:
+// a sidecar with --api should not keep their code and data in memory (issue 12's RSS targets).
 
 import { assemble } from "../assemble.js";
-import { assembleClientMode } from "../assemble-clients.js";
 import { loadConfig, type Config } from "../config/serve.js";
 import { fileCredentials, staticCredentials, type Credentials } from "../session/credentials.js";
-import { promptPassword } from "./prompt.js";
 import { EXIT_INTERRUPTED, Interrupted } from "./interrupt.js";
 import { ConfigError, ProxyError, errorMessage } from "../errors.js";
 import { isLoopbackHost } from "../net/addresses.js";
 import { createLogger, type Logger } from "../log.js";
 import { bannerLine, chooseLogFormat, isTerminal, textDestination } from "../log-format.js";
-import { DEMO_PASSWORD, DEMO_USER, startSimulator, type RunningSimulator } from "../simulator/index.js";
+import type { RunningSimulator } from "../simulator/index.js";
 import { VERSION } from "../version.js";
 import { SERVE_HELP } from "./serve-help.js";
 import { EXIT_OK, EXIT_USAGE, exitCodeOf, type Command, type CommandIO } from "./types.js";
@@ -37,7 +37,7 @@ export const serve: Command = async (argv, io) => {
   const format = chooseLogFormat(config.logFormat, terminal);
   const log =
     format === "text"
-      ? createLogger(config.logLevel, textDestination({ colorize: terminal && !io.env.NO_COLOR }))
+      ? createLogger(config.logLevel, await textDestination({ colorize: terminal && !io.env.NO_COLOR }))
       : createLogger(config.logLevel);
   try {
     return await run(config, io, log, terminal);
@@ -64,14 +64,12 @@ async function run(config: Readonly<Config>, io: CommandIO, log: Logger, termina
   let api = config.api;
   let credentials: Credentials;
   if (!api) {
-    sim = await startSimulator({
-      users: [{ user: DEMO_USER, password: DEMO_PASSWORD }],
-      logger: log.child({ component: "simulator" }),
-    });
+    const demo = await startDemoSimulator(log);
+    sim = demo.sim;
     api = new URL(sim.url);
-    credentials = staticCredentials(DEMO_USER, DEMO_PASSWORD, "the built-in simulator's demo password");
+    credentials = staticCredentials(demo.user, demo.password, "the built-in simulator's demo password");
     log.info(
-      { event: "simulator", url: sim.url, user: DEMO_USER },
+      { event: "simulator", url: sim.url, user: demo.user },
       `no --api configured: fronting the built-in Compute API simulator at ${sim.url}`,
     );
   } else {
@@ -131,7 +129,7 @@ async function run(config: Readonly<Config>, io: CommandIO, log: Logger, termina
     io.stderr.write(
       [
         "",
-        `opc-auth-proxy ${VERSION}: proxy on ${url}, logged in to the built-in simulator as ${DEMO_USER}.`,
+        `opc-auth-proxy ${VERSION}: proxy on ${url}, logged in to the built-in simulator as ${credentials.user}.`,
         "Try:",
         `  ${curl}-H 'Accept: application/oracle-compute-v3+json' ${base}/shape/`,
         `  ${curl}-H 'Accept: application/oracle-compute-v3+directory+json' ${base}/sshkey/Compute-acme/`,
@@ -155,12 +153,9 @@ async function run(config: Readonly<Config>, io: CommandIO, log: Logger, termina
  * With no --api, the built-in simulator's demo user is the one to log in as.
  */
 async function runClientMode(config: Readonly<Config>, io: CommandIO, log: Logger): Promise<number> {
-  const sim = config.api
-    ? undefined
-    : await startSimulator({
-        users: [{ user: DEMO_USER, password: DEMO_PASSWORD }],
-        logger: log.child({ component: "simulator" }),
-      });
+  const { assembleClientMode } = await import("../assemble-clients.js");
+  const demo = config.api ? undefined : await startDemoSimulator(log);
+  const sim = demo?.sim;
   const api = config.api ?? new URL(sim!.url);
   const proxy = await assembleClientMode(
     { ...config, api },
@@ -187,10 +182,10 @@ async function runClientMode(config: Readonly<Config>, io: CommandIO, log: Logge
     },
     `listening on ${proxy.url} (client identity mode: each client logs in with its own credentials)`,
   );
-  if (sim) {
+  if (demo) {
     io.stderr.write(
       `\nopc-auth-proxy ${VERSION}: proxy on ${proxy.url} in client identity mode, fronting the built-in simulator.\n` +
-        `Try:  curl -u '${DEMO_USER}:${DEMO_PASSWORD}' -H 'Accept: application/oracle-compute-v3+json' ${proxy.url}/shape/\n\n`,
+        `Try:  curl -u '${demo.user}:${demo.password}' -H 'Accept: application/oracle-compute-v3+json' ${proxy.url}/shape/\n\n`,
     );
   }
   await untilStopped(proxy, config, io, log);
@@ -198,6 +193,16 @@ async function runClientMode(config: Readonly<Config>, io: CommandIO, log: Logge
   log.info({ event: "stopped" }, "stopped");
   log.flush();
   return EXIT_OK;
+}
+
+/** The built-in simulator with its demo user, for `serve` with no --api (loaded only then). */
+async function startDemoSimulator(log: Logger): Promise<{ sim: RunningSimulator; user: string; password: string }> {
+  const { startSimulator, DEMO_USER, DEMO_PASSWORD } = await import("../simulator/index.js");
+  const sim = await startSimulator({
+    users: [{ user: DEMO_USER, password: DEMO_PASSWORD }],
+    logger: log.child({ component: "simulator" }),
+  });
+  return { sim, user: DEMO_USER, password: DEMO_PASSWORD };
 }
 
 /** Serves until the abort signal, then (after --shutdown-delay) drains and closes `proxy`. */
@@ -231,6 +236,7 @@ async function credentialsFor(config: Readonly<Config>, io: CommandIO, log: Logg
     );
   }
   if (pw.kind === "value") return staticCredentials(user, pw.value, pw.from);
+  const { promptPassword } = await import("./prompt.js");
   const typed = await promptPassword(io, `Password for ${user}: `);
   return staticCredentials(user, typed, "the password typed at start-up");
 }

@@ -42,15 +42,18 @@ describe("choosing the log format", () => {
 });
 
 describe("text log lines", () => {
-  function textLines(write: (log: ReturnType<typeof createLogger>) => void): string[] {
+  async function textLines(write: (log: ReturnType<typeof createLogger>) => void): Promise<string[]> {
     let out = "";
-    const log = createLogger("debug", textDestination({ colorize: false, out: { write: (s: string) => (out += s) } }));
+    const log = createLogger(
+      "debug",
+      await textDestination({ colorize: false, out: { write: (s: string) => (out += s) } }),
+    );
     write(log);
     return out.split("\n").filter(Boolean);
   }
 
-  it("one short line per event: time, level, component, message, then the other fields", () => {
-    const lines = textLines((log) => {
+  it("one short line per event: time, level, component, message, then the other fields", async () => {
+    const lines = await textLines((log) => {
       log.child({ component: "proxy" }).info(
         {
           event: "request",
@@ -75,16 +78,16 @@ describe("text log lines", () => {
     assert.match(lines[1]!, /^\[[\d:.]+\] WARN: session: login failed: Incorrect username or password kind=rejected$/);
   });
 
-  it("quotes values with spaces and writes objects as JSON, still on one line", () => {
-    const [line] = textLines((log) =>
+  it("quotes values with spaces and writes objects as JSON, still on one line", async () => {
+    const [line] = await textLines((log) =>
       log.info({ user: "/Compute-acme/jack jones", route: { via: "proxy", n: 2 } }, "x"),
     );
     assert.match(line!, / user="\/Compute-acme\/jack jones" route=\{"via":"proxy","n":2\}$/);
   });
 
-  it("keeps secrets out: redaction runs before the text is made", () => {
+  it("keeps secrets out: redaction runs before the text is made", async () => {
     const secret = "s3cr3t-Pa55word";
-    const lines = textLines((log) =>
+    const lines = await textLines((log) =>
       log.debug(
         {
           password: secret,

@@ -10,15 +10,17 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ROOT } from "../support/spawn-proxy.js";
 
-const COMMAND = "node bin/opc-auth-proxy.js";
+/** `node`, any node flags (test/deploy/node-flags.test.ts), then the bin. */
+const COMMAND = /\bnode((?: --[\w-]+(?:=\S+)?)*) bin\/opc-auth-proxy\.js/;
 
 describe("npm start", () => {
   it("hands the process to node, so the SIGTERM npm forwards drains the proxy and exits 0", async () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
     const script = pkg.scripts.start!;
-    assert.ok(script.includes(COMMAND), `scripts.start runs ${COMMAND}: ${script}`);
-    // The same program from source (dist/ may be stale), with the arguments npm appends after `--`.
-    const line = `${script.replace(COMMAND, `'${process.execPath}' --import tsx src/cli.ts`)} --listen 127.0.0.1:0`;
+    assert.match(script, COMMAND, "scripts.start runs node bin/opc-auth-proxy.js");
+    // The same program from source (dist/ may be stale), with its node flags and the arguments npm
+    // appends after `--`.
+    const line = `${script.replace(COMMAND, `'${process.execPath}'$1 --import tsx src/cli.ts`)} --listen 127.0.0.1:0`;
     const proc = spawn("sh", ["-c", line], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, OPC_PROXY_LOG_LEVEL: "info" },

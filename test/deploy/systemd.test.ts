@@ -104,7 +104,10 @@ describe("docker/systemd/opc-auth-proxy.service", () => {
   });
 
   it("runs `opc-auth-proxy serve` with flags that `serve --help` documents and the parser accepts", () => {
-    const [program, sub, ...args] = one("ExecStart")!.split(/\s+/);
+    // `/usr/bin/env node --flag …` in front carries V8 flags (test/deploy/node-flags.test.ts).
+    const [program, sub, ...args] = one("ExecStart")!
+      .replace(/^\/usr\/bin\/env node(\s+--[\w-]+(=\S+)?)*\s+/, "")
+      .split(/\s+/);
     assert.match(program!, /^\/\S+\/opc-auth-proxy$/, "an absolute path to opc-auth-proxy");
     assert.equal(sub, "serve");
     for (const flag of args.filter((a) => a.startsWith("--")))
