@@ -25,6 +25,7 @@ import { fileLoginGuard, stateFileBeside } from "./session/login-guard.js";
 import { shareCookie } from "./session/shared-cookie.js";
 import { createMetrics } from "./telemetry/metrics.js";
 import { logSessionEvents } from "./telemetry/session-log.js";
+import { requestLogger } from "./telemetry/request-log.js";
 import { SessionHistory } from "./telemetry/history.js";
 import { routeLogLine } from "./upstream/proxy-env.js";
 import { createUpstream, type Upstream } from "./upstream/upstream.js";
@@ -172,6 +173,7 @@ export async function wire(
   let admin: Listening | undefined;
   try {
     const requestLog = log.child({ component: "proxy" });
+    const logRequest = requestLogger(log);
     const forward = createForwarder({
       upstream,
       sessionFor: parts.sessionFor,
@@ -183,10 +185,7 @@ export async function wire(
       onExchange: (r) => {
         metrics.observeExchange(r);
         history.observeExchange(r);
-        // One vocabulary with the metric's label: retried is "no", "401" or "reset". The record is
-        // only built when the line will be written (issue 12: the hot path at --log-level warn).
-        if (requestLog.isLevelEnabled("info"))
-          requestLog.info({ event: "request", ...r, retried: r.retried || "no" }, `${r.method} ${r.path} ${r.status}`);
+        logRequest(r);
       },
     });
     let draining = false;

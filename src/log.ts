@@ -29,7 +29,7 @@ export function createLogger(level: LogLevel = "info", destination?: Destination
     {
       level,
       base: { name: "opc-auth-proxy" },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTime,
       redact: { paths: REDACT_PATHS, censor: "[redacted]" },
       formatters: { level: (label) => ({ level: label }) },
       // Redaction covers named fields; a message can still quote a secret (an API error body that
@@ -41,6 +41,22 @@ export function createLogger(level: LogLevel = "info", destination?: Destination
     // write is dropped by pino's broken-pipe filter instead.
     destination ?? pino.destination({ fd: 2, sync: true }),
   );
+}
+
+let lastMs = NaN;
+let lastTime = "";
+
+/**
+ * pino's isoTime (`,"time":"<ISO 8601 UTC>"`), formatted once per millisecond: under load many
+ * request lines share one, and a Date plus toISOString per line showed in the proxy's profile.
+ */
+function isoTime(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastTime = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return lastTime;
 }
 
 function maskedLogMethod(this: Logger, args: Parameters<LogFn>, method: LogFn): void {
