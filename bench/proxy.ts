@@ -60,7 +60,8 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyProcess> {
   const passwordFile = join(opts.dir, "password");
   await writeFile(passwordFile, "bench-password\n", { mode: 0o600 });
   const port = await freePort();
-  const node = opts.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
+  // As npm start, the image and the systemd unit run it (README "Memory"): smaller heap, more GC.
+  const node = ["--optimize-for-size", ...(opts.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`] : [])];
   const args = [
     ...node,
     ...opts.entry.args,

@@ -195,7 +195,8 @@ Everything runs on one machine over loopback, side by side in one run: **direct*
 building block of kubectl proxy, Vault Proxy and Cloud SQL Proxy), **node:http** (the smallest proxy a
 user could write on the same Node.js with no libraries: \`http.createServer\`, \`http.request\` through a
 keep-alive Agent and \`pipe\`, adding a static cookie; run by plain \`node\`), and **opc-auth-proxy** (the
-real CLI, built \`dist/\`, holding a session). The load generator and every server share the same ${m.cores} cores,
+real CLI, built \`dist/\`, started as \`npm start\`, the image and the systemd unit start it: \`node
+--optimize-for-size\`, at \`--log-level warn\` as nginx runs without an access log; holding a session). The load generator and every server share the same ${m.cores} cores,
 so absolute numbers are low: compare the ratios.
 
 ## Machine and versions
