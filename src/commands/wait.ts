@@ -10,6 +10,7 @@ import { parseOptions, type OptionTable } from "../config/options.js";
 import { parseDuration } from "../config/values.js";
 import { VERSION } from "../version.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command } from "./types.js";
+import { unbracketed } from "../net/host-names.js";
 
 const USAGE = "Usage: opc-auth-proxy wait [--url URL] [--timeout DUR]";
 
@@ -139,7 +140,7 @@ function probe(
       t.kind === "unix"
         ? { socketPath: t.socketPath, path: t.path, headers: { host: "localhost" } }
         : {
-            hostname: t.url.hostname.replace(/^\[|\]$/g, ""),
+            hostname: unbracketed(t.url.hostname),
             port: t.url.port || 80,
             path: t.url.pathname + t.url.search,
           };

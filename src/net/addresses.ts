@@ -2,6 +2,7 @@
 // (HOST:PORT, [v6]:PORT, :PORT or unix:PATH) and what counts as loopback.
 
 import { BlockList, isIP } from "node:net";
+import { unbracketed } from "./host-names.js";
 
 /** Where `serve` listens, and where `wait` looks, when nothing says otherwise. */
 export const DEFAULT_LISTEN = "127.0.0.1:8080";
@@ -33,7 +34,7 @@ export function parseListen(text: string): ListenAddress | string {
  * ::ffff:127.x. Takes a bare host or a bracketed IPv6 literal; case-insensitive.
  */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  const h = unbracketed(host).toLowerCase();
   if (h === "localhost" || h.endsWith(".localhost")) return true;
   const family = isIP(h);
   if (family === 0) return false;

@@ -11,6 +11,15 @@ const PORT = /^:\d{0,5}$/;
 const NOT_IN_NAME = /[/@?#\\\s]/;
 
 /**
+ * `host` without the brackets of an IPv6 literal (`[::1]` becomes `::1`), the form node:net,
+ * http.request's `hostname` and TLS name checks take; any other host comes back as it is. Takes a
+ * WHATWG URL's `hostname` or a bracketed Host name.
+ */
+export function unbracketed(host: string): string {
+  return host.replace(/^\[|\]$/g, "");
+}
+
+/**
  * The lowercased name of a Host value (`name`, `name:port`, `[v6]`, `[v6]:port`), IPv6 kept in
  * brackets; undefined when malformed (a bare IPv6 address, a bad port, userinfo, a path).
  */

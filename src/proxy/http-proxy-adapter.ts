@@ -11,6 +11,7 @@ import { createProxyMiddleware } from "http-proxy-middleware";
 import { ProxyError, errorMessage } from "../errors.js";
 import { sendError } from "../http/respond.js";
 import type { Upstream } from "../upstream/upstream.js";
+import { unbracketed } from "../net/host-names.js";
 
 /** One try at sending a request upstream; a 401 replay or a reset retry is a new Attempt. */
 export interface Attempt {
@@ -97,7 +98,7 @@ export function proxyTarget(origin: string): Pick<Url, "protocol" | "host" | "ho
   return {
     protocol: url.protocol,
     host: url.host,
-    hostname: url.hostname.replace(/^\[|\]$/g, ""),
+    hostname: unbracketed(url.hostname),
     port: url.port,
     path: "/",
   };

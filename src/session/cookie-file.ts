@@ -6,6 +6,7 @@ import { open } from "node:fs/promises";
 import { ProxyError, errorMessage } from "../errors.js";
 import { writeFileAtomically } from "./atomic-file.js";
 import { COOKIE_NAME } from "./cookie.js";
+import { unbracketed } from "../net/host-names.js";
 
 export interface SavedCookie {
   /** The API the cookie belongs to; its host is the cookie's domain. */
@@ -49,7 +50,7 @@ const HEADER = [
 
 /** The API host as a cookie domain: no port, no IPv6 brackets. */
 export function cookieDomain(api: URL): string {
-  return api.hostname.replace(/^\[|\]$/g, "");
+  return unbracketed(api.hostname);
 }
 
 export function formatCookieFile(saved: SavedCookie): string {

@@ -9,6 +9,7 @@ import { maskSecrets } from "../secrets.js";
 import { describeNetError, invalidResponseMessage, UNTRUSTED } from "./net-errors.js";
 import { peerIssuer } from "./peer-issuer.js";
 import { EXACT_PATH_HEADER, MAX_RESPONSE_HEADER_BYTES, type Upstream } from "./upstream.js";
+import { unbracketed } from "../net/host-names.js";
 
 export interface CallRequest {
   method: "GET" | "POST";
@@ -61,7 +62,7 @@ export function call(upstream: Upstream, req: CallRequest): Promise<CallResponse
     const r = lib.request(
       {
         protocol: upstream.api.protocol,
-        hostname: upstream.api.hostname.replace(/^\[|\]$/g, ""),
+        hostname: unbracketed(upstream.api.hostname),
         port: upstream.api.port || undefined,
         method: req.method,
         path,

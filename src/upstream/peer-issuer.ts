@@ -6,6 +6,7 @@ import https from "node:https";
 import net from "node:net";
 import tls from "node:tls";
 import type { Upstream } from "./upstream.js";
+import { unbracketed } from "../net/host-names.js";
 
 /**
  * The issuer of the certificate the API presents ("CN=…, O=…"), directly or through the proxy's
@@ -13,7 +14,7 @@ import type { Upstream } from "./upstream.js";
  * sends nothing but the handshake (and CONNECT with the proxy's own credentials).
  */
 export function peerIssuer(upstream: Pick<Upstream, "api" | "route">, timeoutMs: number): Promise<string | undefined> {
-  const host = upstream.api.hostname.replace(/^\[|\]$/g, "");
+  const host = unbracketed(upstream.api.hostname);
   const port = Number(upstream.api.port) || 443;
   const servername = net.isIP(host) ? undefined : host;
   return new Promise((resolve) => {
@@ -39,7 +40,7 @@ export function peerIssuer(upstream: Pick<Upstream, "api" | "route">, timeoutMs:
         : undefined;
     const target = `${net.isIPv6(host) ? `[${host}]` : host}:${port}`;
     const req = lib.request({
-      host: proxy.hostname.replace(/^\[|\]$/g, ""),
+      host: unbracketed(proxy.hostname),
       port: Number(proxy.port) || (proxy.protocol === "https:" ? 443 : 80),
       method: "CONNECT",
       path: target,

@@ -5,6 +5,7 @@ import http from "node:http";
 import net from "node:net";
 import tls from "node:tls";
 import { HttpsProxyAgent } from "https-proxy-agent";
+import { unbracketed } from "../net/host-names.js";
 
 export interface PooledOptions {
   keepAlive: true;
@@ -94,7 +95,7 @@ export function forwardAgent(
   pool: PooledOptions,
   trust: TlsTrust,
 ): { agent: http.Agent; authorization?: string } {
-  const host = proxy.hostname.replace(/^\[|\]$/g, "");
+  const host = unbracketed(proxy.hostname);
   const port = Number(proxy.port) || (proxy.protocol === "https:" ? 443 : 80);
   const agent = new http.Agent(pool);
   (agent as unknown as { createConnection: () => net.Socket }).createConnection = () =>

@@ -4,6 +4,7 @@
 import { BlockList, isIP } from "node:net";
 import { ProxyError } from "../errors.js";
 import { isLoopbackHost } from "../net/addresses.js";
+import { unbracketed } from "../net/host-names.js";
 
 export type Route =
   | { kind: "direct"; /** Why no proxy, when a proxy variable was set; for the start-up log. */ why?: string }
@@ -112,7 +113,7 @@ function parseProxyUrl(text: string, from: string): URL {
 }
 
 function bareHost(hostname: string): string {
-  return hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return unbracketed(hostname).toLowerCase();
 }
 
 /** The start-up log line for a route chosen from the environment; undefined when none was set. */

@@ -7,6 +7,7 @@ import https from "node:https";
 import { rootCertificates } from "node:tls";
 import { forwardAgent, tunnelAgent, type PooledOptions, type TlsTrust } from "./proxy-agents.js";
 import { routeFor, type Route } from "./proxy-env.js";
+import { unbracketed } from "../net/host-names.js";
 
 export interface UpstreamOptions {
   /** The API base URL, e.g. https://compute.uscom-central-1.oraclecloud.com */
@@ -75,7 +76,7 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
     let absolutePrefix = "";
     let proxyAuthorization: string | undefined;
     if (route.kind === "proxy" && api.protocol === "https:")
-      agent = tunnelAgent(route.url, pool, trust, api.hostname.replace(/^\[|\]$/g, ""));
+      agent = tunnelAgent(route.url, pool, trust, unbracketed(api.hostname));
     else if (route.kind === "proxy") {
       const fwd = forwardAgent(route.url, pool, trust);
       agent = fwd.agent;

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { requestChecker, type GuardOptions, type GuardedRequest } from "../../src/http/guards.js";
-import { hostNameOf, parseAllowHost } from "../../src/net/host-names.js";
+import { hostNameOf, parseAllowHost, unbracketed } from "../../src/net/host-names.js";
 import { isLoopbackHost } from "../../src/net/addresses.js";
 
 const tcp: GuardOptions = { allowHosts: [], allowOrigins: [], listen: { kind: "tcp", host: "127.0.0.1", port: 8080 } };
@@ -117,6 +117,18 @@ describe("Host allow-list", () => {
       { numRuns: 2000 },
     );
   });
+});
+
+describe("unbracketed: hosts as node:net takes them", () => {
+  const rows: [name: string, host: string, want: string][] = [
+    ["IPv6 literal in brackets", "[::1]", "::1"],
+    ["full IPv6 literal", "[2001:db8::7]", "2001:db8::7"],
+    ["IPv4 address", "127.0.0.1", "127.0.0.1"],
+    ["DNS name", "compute.example.com", "compute.example.com"],
+    ["bare IPv6 literal", "::1", "::1"],
+  ];
+  for (const [name, host, want] of rows) it(name, () => assert.equal(unbracketed(host), want));
+  it("takes a WHATWG URL's hostname", () => assert.equal(unbracketed(new URL("https://[::1]:8443/").hostname), "::1"));
 });
 
 describe("--allow-host values", () => {
