@@ -49,7 +49,8 @@ export class Exchange implements AttemptEvents {
       this.closed();
       this.whenClosed?.();
     });
-    if (hasBody(req)) {
+    const bodied = hasBody(req);
+    if (bodied) {
       req.once("close", () => {
         // The client went away mid-upload: stop the upstream request too.
         if (!req.complete) this.current?.abort();
@@ -60,12 +61,12 @@ export class Exchange implements AttemptEvents {
       try {
         cookie = await this.session.waitForCookie();
       } catch (err) {
-        if (hasBody(req)) req.resume();
+        if (bodied) req.resume();
         return this.fail(err);
       }
     }
     let stream: OutgoingBody;
-    if (hasBody(req)) {
+    if (bodied) {
       this.body = new ReplayableBody(req, this.deps.maxReplayBytes, this.deps.replayBudget);
       stream = this.body.stream;
     } else {
@@ -80,7 +81,7 @@ export class Exchange implements AttemptEvents {
     const url = this.uris?.target(req.url ?? "/") ?? req.url ?? "/";
     const headers = requestHeaders(req.headers, cookie, this.deps.basePath + url);
     // With URI rewriting, a JSON body goes out through the rewriter (chunked); else as it came.
-    const body = this.uris?.request(headers, stream, this.body !== undefined) ?? stream;
+    const body = this.uris?.request(headers, stream) ?? stream;
     // The target travels in EXACT_PATH_HEADER; http-proxy gets "/" so its path work stays trivial.
     const sent = standIn(body, req, { url: "/", headers }, { method: req.method ?? "GET", cookie, events: this });
     this.current = sent.attempt;

@@ -4,7 +4,7 @@
 
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
-import type { OutgoingBody } from "./body.js";
+import { EmptyBody, type OutgoingBody } from "./body.js";
 import { hostNameOf } from "../net/host-names.js";
 import { RewriteStream, rewriteBuffer, rewritePairs, rewriteText, type RewritePair } from "./uri-rewrite.js";
 
@@ -63,16 +63,17 @@ export class ExchangeUris {
    * Prepares the headers of one forwarded request (mutated in place) and returns the body to send.
    * Asks the API for an unencoded answer so that JSON can be rewritten. An unencoded JSON body is
    * rewritten as it streams, so its length is unknown up front: it goes chunked, without
-   * Content-Length. Any other body is returned as it is.
+   * Content-Length. Any other body (EmptyBody included: no body) is returned as it is.
    */
-  request<B extends OutgoingBody>(headers: OutgoingHttpHeaders, body: B, hasBody: boolean): B | Readable {
+  request(headers: OutgoingHttpHeaders, body: OutgoingBody): OutgoingBody {
     headers["accept-encoding"] = "identity";
-    if (!hasBody || !isJsonType(headers["content-type"]) || !unencoded(headers["content-encoding"])) return body;
+    if (body instanceof EmptyBody || !isJsonType(headers["content-type"]) || !unencoded(headers["content-encoding"]))
+      return body;
     const te = headers["transfer-encoding"];
     if (te !== undefined && !(typeof te === "string" && /^\s*chunked\s*$/i.test(te))) return body;
     delete headers["content-length"];
     headers["transfer-encoding"] = "chunked";
-    return (body as Readable).pipe(new RewriteStream(this.toApi));
+    return body.pipe(new RewriteStream(this.toApi));
   }
 
   /**
