@@ -79,13 +79,21 @@ export function responseHeaders(upstream: IncomingHttpHeaders): OutgoingHttpHead
   return out;
 }
 
-function connectionTokens(value: string | undefined): Set<string> | undefined {
-  // The common values name only hop-by-hop fields, dropped anyway: no set to build (issue 12).
-  if (!value || value === "keep-alive" || value === "close" || value === "Keep-Alive") return undefined;
-  return new Set(
+/** Connection values already split: a proxy sees few distinct ones (keep-alive, close). */
+const parsedConnection = new Map<string, ReadonlySet<string>>();
+const MAX_PARSED_CONNECTION_VALUES = 64;
+
+/** The lowercased field names a Connection value lists; each distinct value is split once (issue 12). */
+function connectionTokens(value: string | undefined): ReadonlySet<string> | undefined {
+  if (!value) return undefined;
+  let tokens = parsedConnection.get(value);
+  if (tokens !== undefined) return tokens;
+  tokens = new Set(
     value
       .split(",")
       .map((t) => t.trim().toLowerCase())
       .filter(Boolean),
   );
+  if (parsedConnection.size < MAX_PARSED_CONNECTION_VALUES) parsedConnection.set(value, tokens);
+  return tokens;
 }
