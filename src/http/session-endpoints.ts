@@ -9,6 +9,7 @@ import type { Logger } from "../log.js";
 import { COOKIE_NAME, nimbulaFromCookieHeader } from "../session/cookie.js";
 import type { GateAnswer, SessionGate } from "../session/operator-gate.js";
 import { sessionPathOf } from "./session-path.js";
+import { collect } from "../proxy/buffered-response.js";
 
 export interface SessionEndpointsOptions {
   gate: SessionGate;
@@ -69,7 +70,7 @@ export function createSessionEndpoints(opts: SessionEndpointsOptions) {
       req.resume();
       return json(415, { message: "Unsupported Media Type: send application/oracle-compute-v3+json" });
     }
-    const text = await readLimited(req, limit);
+    const text = (await collect(req, limit))?.toString("utf8");
     if (text === undefined) return json(413, { message: `Request body larger than ${limit} bytes` });
     let body: unknown;
     try {
@@ -136,19 +137,5 @@ function json(status: number, body: object, headers: Record<string, string> = {}
   return new Response(JSON.stringify(body), {
     status,
     headers: { "content-type": "application/json", ...NO_STORE, ...headers },
-  });
-}
-
-/** The body as text, or undefined past `limit` bytes (the rest is read and dropped, memory stays bounded). */
-function readLimited(req: IncomingMessage, limit: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size <= limit) chunks.push(c);
-    });
-    req.once("end", () => resolve(size <= limit ? Buffer.concat(chunks).toString("utf8") : undefined));
-    req.once("error", () => resolve(undefined));
   });
 }

@@ -5,7 +5,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { maskCookieBuffer, maskCookieHeaders } from "./cookie-mask.js";
 import { responseHeaders } from "./headers.js";
 
-/** Reads a small response whole; undefined when it is larger than `limit`. */
+/**
+ * Reads a small message whole (a response, or a request body: session-endpoints.ts); undefined when
+ * it is larger than `limit` bytes (the rest is read and dropped, so memory stays bounded) or breaks off.
+ */
 export function collect(stream: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
