@@ -2,10 +2,11 @@
 // finds) that identity's managed session and answers with an opaque handle, never the cookie.
 
 import type { Clock } from "../clock.js";
-import { ProxyError } from "../errors.js";
 import { looksLikeHandle } from "./identity.js";
 import {
   BAD_CREDENTIALS,
+  maxAgeSeconds,
+  refusalUntilReady,
   tooManyLogins,
   type GateAnswer,
   type GateSession,
@@ -39,15 +40,11 @@ export function clientGate<S extends IdentitySession & GateSession>(
   clock: Clock,
 ): SessionGate {
   const answer = async (session: S, handle: string): Promise<GateAnswer> => {
-    try {
-      await session.waitForCookie();
-    } catch (err) {
-      if (err instanceof ProxyError) return { ok: false, status: 503, message: err.message, code: err.code };
-      throw err;
-    }
+    const refused = await refusalUntilReady(session);
+    if (refused) return refused;
     const now = clock.now();
     const tokenExpiresAt = session.snapshot().tokenExpiresAt ?? now;
-    return { ok: true, cookie: handle, maxAgeSeconds: Math.max(0, Math.floor((tokenExpiresAt - now) / 1000)) };
+    return { ok: true, cookie: handle, maxAgeSeconds: maxAgeSeconds(tokenExpiresAt, now) };
   };
   return {
     async login(user, password) {

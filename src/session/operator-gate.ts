@@ -54,6 +54,26 @@ export function tooManyLogins(verdict: Extract<ThrottleVerdict, { ok: false }>):
   };
 }
 
+/**
+ * Waits until `session` holds a valid cookie. Returns undefined then, or the 503 answer the client
+ * gets when the session cannot have one (a ProxyError: NO_SESSION with its reason, SHUTTING_DOWN);
+ * any other error is thrown. Both identity modes' gates answer through it.
+ */
+export async function refusalUntilReady(session: Pick<GateSession, "waitForCookie">): Promise<GateAnswer | undefined> {
+  try {
+    await session.waitForCookie();
+    return undefined;
+  } catch (err) {
+    if (err instanceof ProxyError) return { ok: false, status: 503, message: err.message, code: err.code };
+    throw err;
+  }
+}
+
+/** A cookie's Max-Age: whole seconds from `now` until `expiresAt` (both ms since the epoch), at least 0. */
+export function maxAgeSeconds(expiresAt: number, now: number): number {
+  return Math.max(0, Math.floor((expiresAt - now) / 1000));
+}
+
 /** The slice of the session manager the gate needs: a valid cookie on demand, and its expiry. */
 export interface GateSession {
   readonly user: string;
@@ -75,19 +95,15 @@ export function operatorGate(
   throttle: LoginThrottle = new LoginThrottle({ clock }),
 ): SessionGate {
   const placeholder = async (): Promise<GateAnswer> => {
-    try {
-      await session.waitForCookie();
-    } catch (err) {
-      if (err instanceof ProxyError) return { ok: false, status: 503, message: err.message, code: err.code };
-      throw err;
-    }
+    const refused = await refusalUntilReady(session);
+    if (refused) return refused;
     const snap = session.snapshot();
     const now = clock.now();
     const tokenExpiresAt = snap.tokenExpiresAt ?? now;
     return {
       ok: true,
       cookie: placeholderCookie(session.user, tokenExpiresAt, snap.sessionExpiresAt ?? tokenExpiresAt),
-      maxAgeSeconds: Math.max(0, Math.floor((tokenExpiresAt - now) / 1000)),
+      maxAgeSeconds: maxAgeSeconds(tokenExpiresAt, now),
     };
   };
   return {
