@@ -3,11 +3,9 @@
 
 import http from "node:http";
 import { Readable } from "node:stream";
-import { portOpen, rssBytes, start } from "./children.js";
-import type { Entry } from "./proxy.js";
-import { BENCH_USER } from "./proxy.js";
+import { freePort, portOpen, rssBytes, start } from "./children.js";
+import { serveArgs, type Entry } from "./proxy.js";
 import { PATHS, type UpstreamProcess } from "./upstream.js";
-import { freePort } from "./children.js";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -135,20 +133,7 @@ export async function proxyStartup(
   await writeFile(passwordFile, "bench-password\n", { mode: 0o600 });
   const port = await freePort();
   const t0 = performance.now();
-  const child = start("opc-auth-proxy (start-up)", process.execPath, [
-    ...entry.args,
-    "serve",
-    "--api",
-    api,
-    "--user",
-    BENCH_USER,
-    "--password-file",
-    passwordFile,
-    "--listen",
-    `127.0.0.1:${port}`,
-    "--log-level",
-    "warn",
-  ]);
+  const child = start("opc-auth-proxy (start-up)", process.execPath, serveArgs(entry, api, passwordFile, port));
   let listeningMs: number | undefined;
   let readyMs: number | undefined;
   try {

@@ -56,18 +56,26 @@ export interface ProxyOptions {
   caFile?: string;
 }
 
-export async function startProxy(opts: ProxyOptions): Promise<ProxyProcess> {
-  const passwordFile = join(opts.dir, "password");
-  await writeFile(passwordFile, "bench-password\n", { mode: 0o600 });
-  const port = await freePort();
-  // As npm start, the image and the systemd unit run it (README "Memory"): smaller heap, more GC.
-  const node = ["--optimize-for-size", ...(opts.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`] : [])];
-  const args = [
-    ...node,
-    ...opts.entry.args,
+/**
+ * The `node` arguments that run `serve` as the bench measures it, against `api` as BENCH_USER with
+ * the password in `passwordFile`, listening on 127.0.0.1:`port` at --log-level warn. Node runs with
+ * --optimize-for-size, as npm start, the image and the systemd unit run it (README "Memory"), then
+ * `nodeFlags`.
+ */
+export function serveArgs(
+  entry: Entry,
+  api: string,
+  passwordFile: string,
+  port: number,
+  nodeFlags: string[] = [],
+): string[] {
+  return [
+    "--optimize-for-size",
+    ...nodeFlags,
+    ...entry.args,
     "serve",
     "--api",
-    opts.api,
+    api,
     "--user",
     BENCH_USER,
     "--password-file",
@@ -76,6 +84,21 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyProcess> {
     `127.0.0.1:${port}`,
     "--log-level",
     "warn",
+  ];
+}
+
+export async function startProxy(opts: ProxyOptions): Promise<ProxyProcess> {
+  const passwordFile = join(opts.dir, "password");
+  await writeFile(passwordFile, "bench-password\n", { mode: 0o600 });
+  const port = await freePort();
+  const args = [
+    ...serveArgs(
+      opts.entry,
+      opts.api,
+      passwordFile,
+      port,
+      opts.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`] : [],
+    ),
     "--drain-timeout",
     "2s",
     ...(opts.caFile ? ["--ca-file", opts.caFile] : []),
