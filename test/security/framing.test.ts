@@ -83,6 +83,13 @@ const rows: Row[] = [
     forwarded: 0,
     status: 400,
   },
+  // http-proxy's deleteLength pass once dropped the chunked framing of these (found in review).
+  ...["DELETE", "OPTIONS", "POST", "PUT", "PATCH"].map((method) => ({
+    name: `chunked ${method}`,
+    data: request(method, "/x", ["Transfer-Encoding: chunked", "Connection: close"], chunked(SMUGGLED)),
+    forwarded: 1,
+    status: 200,
+  })),
   {
     name: "two pipelined bodied GETs naming Content-Length",
     data: sized("GET", "content-length") + sized("GET", "content-length, close"),
