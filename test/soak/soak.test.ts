@@ -30,7 +30,10 @@ describe("soak", () => {
       const line = r.stdout.trim().split("\n").pop() ?? "";
       assert.ok(line.startsWith("{"), `no JSON accounting; exit ${r.code}\n${r.stderr.slice(-2000)}`);
       const a = JSON.parse(line) as Accounting & { seed: number };
-      const why = `seed ${a.seed} (rerun: npm run soak -- --minutes 1 --seed ${a.seed}): ${a.problems.join("; ")}`;
+      // What each unanswered or unexplained request saw (its error code, a reused connection): the
+      // rerun with the seed replays the traffic, not the timing.
+      const seen = a.unexplained.length > 0 ? `; they saw: ${a.unexplained.join(", ")}` : "";
+      const why = `seed ${a.seed} (rerun: npm run soak -- --minutes 1 --seed ${a.seed}): ${a.problems.join("; ")}${seen}`;
       assert.ok(a.sent > 100, `only ${a.sent} requests were sent`);
       const i = a.injected;
       assert.ok(i.revocations + i.resets + i.status500 + i.delays > 0, "no fault was injected");
