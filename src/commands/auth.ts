@@ -101,7 +101,7 @@ export function authCommand(deps: AuthDeps = {}): Command {
     const api = opts.api!;
     if (password === undefined) {
       try {
-        password = await promptPassword(io, `Password for ${user}: `);
+        password = await promptPassword(io, `Password for ${user}: `, "PASSWORD_FILE");
       } catch (err) {
         if (err instanceof Interrupted) return fail(EXIT_INTERRUPTED, `${err.message}; not logged in`);
         return fail(exitCodeOf(err), errorMessage(err));

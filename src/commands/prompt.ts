@@ -5,13 +5,16 @@ import { Interrupted } from "./interrupt.js";
 import type { CommandIO } from "./types.js";
 
 /**
- * Reads a password for `-`: without echo on a terminal, else one line from standard input.
+ * Reads a password for `-`: without echo on a terminal, else one line from standard input. An
+ * empty answer rejects with ProxyError USAGE naming `source`.
  * The prompt goes to standard error so standard output stays clean for `eval`. Ctrl-C (read as a
  * byte on a raw terminal, or the command's signal otherwise) rejects with Interrupted (exit 130).
  */
 export function promptPassword(
   io: Pick<CommandIO, "stdin" | "stderr"> & { signal?: AbortSignal },
   prompt = "Password: ",
+  /** Where `-` was given (a flag, variable or argument), named when nothing is read. */
+  source = "-",
 ): Promise<string> {
   const { stdin } = io;
   const tty = Boolean(stdin.isTTY && stdin.setRawMode);
@@ -29,7 +32,13 @@ export function promptPassword(
       }
       stdin.pause();
       if (err) reject(err);
-      else if (buf === "") reject(new ProxyError("USAGE", "no password was given on standard input"));
+      else if (buf === "")
+        reject(
+          new ProxyError(
+            "USAGE",
+            `no password was given on standard input (${source} is -): type it at the prompt or pipe one line in, or name a password file instead of -`,
+          ),
+        );
       else resolve(buf);
     };
     const onData = (chunk: Buffer | string) => {

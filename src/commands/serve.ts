@@ -237,7 +237,7 @@ async function credentialsFor(config: Readonly<Config>, io: CommandIO, log: Logg
   }
   if (pw.kind === "value") return staticCredentials(user, pw.value, pw.from);
   const { promptPassword } = await import("./prompt.js");
-  const typed = await promptPassword(io, `Password for ${user}: `);
+  const typed = await promptPassword(io, `Password for ${user}: `, pw.from);
   return staticCredentials(user, typed, "the password typed at start-up");
 }
 

@@ -49,7 +49,7 @@ export const SERVE_OPTIONS = {
 } as const satisfies OptionTable;
 
 export type PasswordSource =
-  { kind: "file"; path: string } | { kind: "prompt" } | { kind: "value"; value: string; from: string };
+  { kind: "file"; path: string } | { kind: "prompt"; from: string } | { kind: "value"; value: string; from: string };
 
 export interface Config extends IdentitySettings {
   /** Undefined: no API configured, so `serve` fronts the built-in simulator. */
@@ -118,7 +118,7 @@ export async function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Promis
   if (fileOpt && envPassword && fileOpt.from !== "--password-file") {
     problems.push(`${fileOpt.from} and OPC_PASSWORD are both set: keep one (a password file is the safer choice)`);
   } else if (fileOpt) {
-    if (fileOpt.value === "-") password = { kind: "prompt" };
+    if (fileOpt.value === "-") password = { kind: "prompt", from: fileOpt.from };
     else {
       password = { kind: "file", path: fileOpt.value };
       if (api) {
