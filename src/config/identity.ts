@@ -64,8 +64,10 @@ export function identitySettings(
 
   const given = operatorCredentials.filter((x): x is string => Boolean(x));
   if (identityMode === "client" && given.length > 0) {
+    // Name the variable when the mode came from one; the flag needs no repeating.
+    const via = modeOpt && modeOpt.from !== "--identity-mode" ? ` (${modeOpt.from})` : "";
     problems.push(
-      `${given.join(", ")} ${given.length > 1 ? "are" : "is"} set, but --identity-mode client (${modeOpt?.from}) means each client brings its own credentials: unset ${given.length > 1 ? "them" : "it"}, or use --identity-mode operator`,
+      `${given.join(", ")} ${given.length > 1 ? "are" : "is"} set, but --identity-mode client${via} means each client brings its own credentials: unset ${given.length > 1 ? "them" : "it"}, or use --identity-mode operator`,
     );
   }
   if (identityMode === "operator") {

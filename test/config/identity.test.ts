@@ -62,7 +62,13 @@ describe("identity mode configuration", () => {
       name: "OPC_PASSWORD in client mode",
       argv: [...API, "--identity-mode", "client"],
       env: { OPC_PASSWORD: "pw" },
-      expect: /OPC_PASSWORD is set, but --identity-mode client .*unset it/,
+      expect: /OPC_PASSWORD is set, but --identity-mode client means .*unset it/,
+    },
+    {
+      name: "the mode from OPC_PROXY_IDENTITY_MODE",
+      argv: [...API, "--user", "/Compute-acme/jack"],
+      env: { OPC_PROXY_IDENTITY_MODE: "client" },
+      expect: /--user is set, but --identity-mode client \(OPC_PROXY_IDENTITY_MODE\) means/,
     },
     {
       name: "--cookie-file in client mode",
