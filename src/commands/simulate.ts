@@ -106,7 +106,10 @@ export const simulate: Command = async (argv, io) => {
 };
 
 async function run(plan: Plan, io: CommandIO): Promise<number> {
-  const logger = createLogger(plan.logLevel, io.stderr as unknown as DestinationStream);
+  // The same component the simulator's lines carry under `serve`, so its messages need no prefix.
+  const logger = createLogger(plan.logLevel, io.stderr as unknown as DestinationStream).child({
+    component: "simulator",
+  });
   let running: Awaited<ReturnType<typeof startSimulator>>;
   try {
     running = await startSimulator({ ...plan.options, logger, listen: plan.listen });

@@ -14,7 +14,7 @@ const ORDINARY = new Set([200, 201, 204]);
 export function buildApp(state: SimState, controls: SimControls): Hono<SimEnv> {
   const app = new Hono<SimEnv>();
   app.onError((err) => {
-    state.logger.error({ err }, "simulator: request failed");
+    state.logger.error({ err }, "request failed");
     return apiError(500, "Internal Server Error");
   });
   mountControl(app, controls);

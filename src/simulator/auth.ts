@@ -65,7 +65,7 @@ export async function login(c: SimContext, state: SimState): Promise<Response> {
   const now = state.clock.now();
   if (!state.users.check(user, password)) {
     state.counters.failedLogins++;
-    state.logger.info({ user }, "simulator: login refused");
+    state.logger.info({ user }, "login refused");
     // The API can send a cookie with a 401 (design fact 1); this one belongs to no session.
     const stray = state.signer.encode(claimsFor(state, "", now, now), state.options.cookieFormat, 0);
     return apiError(401, BAD_CREDENTIALS, { "set-cookie": setCookieHeader(stray, 0) });
@@ -73,7 +73,7 @@ export async function login(c: SimContext, state: SimState): Promise<Response> {
   const result = state.sessions.login(user, now);
   if (!result.ok) return apiError(507, `Simulator session limit reached (maxSessions=${state.options.maxSessions})`);
   state.counters.logins++;
-  state.logger.info({ user }, "simulator: login");
+  state.logger.info({ user }, "login");
   return new Response(null, { status: 204, headers: { "set-cookie": issueCookie(state, result.session, now) } });
 }
 

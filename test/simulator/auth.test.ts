@@ -2,6 +2,7 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { createLogger } from "../../src/log.js";
 import { api, cookieFor, decodeCookie, login, PASSWORD, send, startFake, USER, V3 } from "../support/simulator.js";
 
 const MIN = 60_000;
@@ -213,5 +214,24 @@ describe("simulator with raw cookies and short TTLs", () => {
     } finally {
       await sim.close();
     }
+  });
+});
+
+describe("simulator log lines", () => {
+  it("say what happened once: the component names the simulator, the message does not repeat it", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = createLogger("info", {
+      write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>),
+    });
+    const sim = await startFake({ logger: log.child({ component: "simulator" }) });
+    try {
+      assert.equal((await login(sim.url)).status, 204);
+      assert.equal((await login(sim.url, USER, "wrong")).status, 401);
+    } finally {
+      await sim.close();
+    }
+    const msgs = lines.filter((l) => l.component === "simulator").map((l) => l.msg);
+    assert.ok(msgs.includes("login") && msgs.includes("login refused"), JSON.stringify(msgs));
+    assert.ok(!msgs.some((m) => String(m).startsWith("simulator")), JSON.stringify(msgs));
   });
 });
