@@ -35,14 +35,37 @@ export function rememberSecret(value: string): void {
 }
 
 /**
- * `text` with every remembered secret replaced by MASK. Returns `text` itself when it holds none,
- * so the common case allocates nothing: a few `includes` scans per message.
+ * `text` with every remembered secret replaced by MASK, also where it is percent-encoded (then the
+ * text comes back decoded, masked). Returns `text` itself when it holds none, so the common case
+ * allocates nothing: a few `includes` scans per message.
  */
 export function maskSecrets(text: string): string {
   if (secrets.size === 0) return text;
+  const out = maskLiteral(text);
+  // A secret can also hide behind percent-encoding (a path or query a client wrote, `%68unter2`):
+  // when the decoded text holds one, the decoded text is what is shown, masked.
+  if (!out.includes("%")) return out;
+  const decoded = percentDecoded(out);
+  if (decoded === out) return out;
+  const masked = maskLiteral(decoded);
+  return masked === decoded ? out : masked;
+}
+
+function maskLiteral(text: string): string {
   let out = text;
   for (const s of secrets) if (out.includes(s)) out = out.split(s).join(MASK);
   return out;
+}
+
+/** Every run of %XX escapes decoded as UTF-8; a run that is not valid UTF-8 is left as written. */
+function percentDecoded(text: string): string {
+  return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
 }
 
 /** True once any secret is remembered: lets callers skip even the cheap work of masking. */

@@ -59,6 +59,8 @@ describe("requestLogger", () => {
     const text = JSON.stringify(lines[0]);
     assert.doesNotMatch(text, /operator-password-42/);
     assert.equal(lines[0]!.path, `/x/${MASK}/`);
+    write({ ...record, path: "/x/%6Fperator-password-42/" });
+    assert.doesNotMatch(JSON.stringify(lines[1]), /perator-password-42/, "percent-encoded, it is masked too");
   });
 
   it("writes nothing at warn", () => {
